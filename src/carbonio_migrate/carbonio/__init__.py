@@ -1,0 +1,1 @@
+"""The destination: Carbonio's admin SOAP API, its REST import and its prov command syntax."""

@@ -1,0 +1,157 @@
+"""The command line: wiring only. Each command loads the configuration and calls a phase."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from carbonio_migrate import __version__, logs
+from carbonio_migrate.config import DEFAULT_CONFIG_NAME, Settings, load_settings
+from carbonio_migrate.config_template import Preset, render_template
+from carbonio_migrate.errors import ExitCode, MigrateError
+from carbonio_migrate.report import console as report
+from carbonio_migrate.report.json_output import dumps
+from carbonio_migrate.run.check import Checker, Status
+from carbonio_migrate.run.connect import Connections
+from carbonio_migrate.run.plan import make_plan
+
+log = logging.getLogger("carbonio_migrate")
+
+app = typer.Typer(
+    name="carbonio-migrate",
+    help="Move an organisation from a generic IMAP and LDAP/AD mail system to Carbonio.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="The configuration file.", show_default=True),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"carbonio-migrate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More detail: -v info, -vv debug.")
+    ] = 0,
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Move an organisation from a generic IMAP and LDAP/AD mail system to Carbonio.
+
+    Start with `carbonio-migrate init`, edit migration.toml, then run `check` and `plan`.
+    """
+    logs.configure(verbose)
+
+
+@app.command()
+def init(
+    preset: Annotated[
+        str, typer.Option(help="The source directory: openldap or ad (Active Directory).")
+    ] = "openldap",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path(
+        DEFAULT_CONFIG_NAME
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented migration.toml to edit.
+
+    Example: carbonio-migrate init --preset ad
+    """
+    if preset not in ("openldap", "ad"):
+        raise MigrateError(f"unknown preset {preset!r}", remedy="use --preset openldap or ad")
+    if output.exists() and not force:
+        raise MigrateError(f"{output} already exists", remedy="use --force to overwrite it")
+    chosen: Preset = "ad" if preset == "ad" else "openldap"
+    output.write_text(render_template(chosen), encoding="utf-8")
+    print(f"Wrote {output}. Edit it, then run: carbonio-migrate check -c {output}")
+
+
+@app.command()
+def check(config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
+    """Reach every server and check the destination's requirements.
+
+    Each line is OK, WARN or FAIL with what to do. Exit status 1 when something FAILs.
+
+    Example: carbonio-migrate check -c migration.toml
+    """
+    settings = _settings(config)
+    findings = Checker(settings, Connections(settings)).run()
+    report.show_findings(Console(highlight=False, soft_wrap=True), findings)
+    if any(finding.status == Status.FAIL for finding in findings):
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
+
+
+@app.command()
+def plan(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Show who and what will move, changing nothing anywhere.
+
+    Accounts and their new addresses, distribution lists, every mailbox's folders with
+    message counts and sizes, the calendar and contact files found, and what cannot move.
+
+    Example: carbonio-migrate plan --json > plan.json
+    """
+    settings = _settings(config)
+    result = make_plan(settings, Connections(settings))
+    if json:
+        print(dumps(result))
+    else:
+        report.show_plan(Console(), result)
+    if result.problems:
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
+
+
+def _settings(config: Path) -> Settings:
+    settings = load_settings(config)
+    log.debug("Configuration read from %s", config)
+    return settings
+
+
+def main() -> None:
+    """Entry point: runs the app and turns expected errors into a message and an exit code."""
+    try:
+        result = app(standalone_mode=False)
+    except MigrateError as exc:
+        print(f"carbonio-migrate: {logs.redact(str(exc))}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # a mistyped command line
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"carbonio-migrate: {exc.format_message()}", file=sys.stderr)
+        sys.exit(ExitCode.CONFIG_OR_CONNECTION)
+    except (KeyboardInterrupt, typer.Abort):
+        print(
+            "carbonio-migrate: interrupted; run the same command again to resume",
+            file=sys.stderr,
+        )
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as exc:  # a bug: one line for the administrator, details at debug level
+        log.debug("Unexpected error", exc_info=True)
+        print(
+            f"carbonio-migrate: internal error: {logs.redact(repr(exc))}\n"
+            "  → run again with -vv for details, and report it",
+            file=sys.stderr,
+        )
+        sys.exit(ExitCode.INTERNAL_ERROR)
+    sys.exit(result if isinstance(result, int) else ExitCode.COMPLETE)

@@ -1,0 +1,1 @@
+"""The source directory: Active Directory or OpenLDAP, read with paged searches."""

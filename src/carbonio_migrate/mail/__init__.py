@@ -1,0 +1,1 @@
+"""Phase 2-1: mail, from any IMAP server to Carbonio's."""

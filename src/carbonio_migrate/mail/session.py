@@ -1,0 +1,120 @@
+"""IMAP sessions as an administrator who opens other people's mailboxes.
+
+Two ways of acting as a user are supported: SASL PLAIN with an authorization identity (what
+Carbonio and most servers accept, RFC 4616) and the ``user*admin`` login of Dovecot's master
+users. Certificates are verified unless the configuration turns that off.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from carbonio_migrate.config import ImapLogin, ImapSettings, ImapTls
+from carbonio_migrate.errors import ImapError
+from carbonio_migrate.tls import client_context
+
+log = logging.getLogger(__name__)
+
+
+class ImapEndpoint:
+    """One IMAP server with the administrator's credentials: opens sessions on demand."""
+
+    def __init__(self, settings: ImapSettings, password: str, *, role: str) -> None:
+        self.settings = settings
+        self.role = role
+        self._password = password
+        self._context: ssl.SSLContext | None = None
+        if settings.tls != ImapTls.NONE:
+            self._context = client_context(
+                settings.ca_file, verify=settings.verify_tls, what=f"the {role} IMAP server"
+            )
+
+    @property
+    def name(self) -> str:
+        """How the server is named in messages: role, host and port."""
+        return f"{self.role} IMAP {self.settings.host}:{self.settings.effective_port}"
+
+    def connect(self) -> IMAPClient:
+        """A connected, TLS-protected, not yet authenticated client."""
+        settings = self.settings
+        try:
+            client = IMAPClient(
+                settings.host,
+                port=settings.effective_port,
+                ssl=settings.tls == ImapTls.IMPLICIT,
+                ssl_context=self._context,
+                timeout=settings.timeout,
+            )
+            if settings.tls == ImapTls.STARTTLS:
+                client.starttls(self._context)
+        except ssl.SSLCertVerificationError as exc:
+            raise ImapError(
+                self.name,
+                f"TLS certificate not trusted ({exc.verify_message})",
+                remedy="set ca_file to the CA that signed the server's certificate",
+            ) from None
+        except (OSError, IMAPClientError) as exc:
+            raise ImapError(self.name, f"cannot connect ({_reason(exc)})") from None
+        return client
+
+    def login(self, client: IMAPClient, user: str | None) -> None:
+        """Authenticate as the administrator, acting as ``user`` when one is given."""
+        settings = self.settings
+        try:
+            if user is None:
+                client.login(settings.admin_user, self._password)
+            elif settings.login == ImapLogin.MASTER_USER:
+                identity = f"{user}{settings.master_separator}{settings.admin_user}"
+                client.login(identity, self._password)
+            else:
+                client.plain_login(settings.admin_user, self._password, user)
+        except LoginError:
+            who = f"{settings.admin_user} acting as {user}" if user else settings.admin_user
+            raise ImapError(
+                self.name,
+                f"login refused for {who}",
+                remedy=_login_remedy(self.role, user),
+            ) from None
+        except (OSError, IMAPClientError) as exc:
+            raise ImapError(self.name, f"login failed ({_reason(exc)})") from None
+
+    @contextmanager
+    def session(self, user: str | None = None) -> Iterator[IMAPClient]:
+        """A logged-in session, as ``user`` or as the administrator; logged out at the end."""
+        client = self.connect()
+        try:
+            self.login(client, user)
+            yield client
+        finally:
+            _close_quietly(client)
+
+
+def _login_remedy(role: str, user: str | None) -> str:
+    if user is None:
+        return f"check the {role} IMAP admin_user and its password"
+    return (
+        f"check that the {role} administrator may open other mailboxes (on Carbonio: a global "
+        f"admin, or the adminLoginAs right) and that {user} exists with IMAP enabled"
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout):
+        return "timed out"
+    return str(exc) or type(exc).__name__
+
+
+def _close_quietly(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except (OSError, IMAPClientError):
+        log.debug("logout failed; the connection is closed anyway")
+        with suppress(OSError):
+            client.shutdown()

@@ -1,0 +1,1 @@
+"""Phase 1: auto-provisioning settings, accounts and distribution lists."""

@@ -1,0 +1,1 @@
+"""What the administrator reads: console tables, JSON for scripts, reports."""
