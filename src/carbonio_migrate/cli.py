@@ -11,14 +11,20 @@ import typer
 from rich.console import Console
 
 from carbonio_migrate import __version__, logs
+from carbonio_migrate.carbonio.prov import CommandFile
 from carbonio_migrate.config import DEFAULT_CONFIG_NAME, Settings, load_settings
 from carbonio_migrate.config_template import Preset, render_template
 from carbonio_migrate.errors import ExitCode, MigrateError
+from carbonio_migrate.provision.dl_csv import read_list_file
+from carbonio_migrate.provision.planner import QUIET_LIST
 from carbonio_migrate.report import console as report
+from carbonio_migrate.report import provision as report_provision
 from carbonio_migrate.report.json_output import dumps
+from carbonio_migrate.run import provision as provision_run
 from carbonio_migrate.run.check import Checker, Status
 from carbonio_migrate.run.connect import Connections
 from carbonio_migrate.run.plan import make_plan
+from carbonio_migrate.state import StateStore
 
 log = logging.getLogger("carbonio_migrate")
 
@@ -115,8 +121,90 @@ def plan(
     if json:
         print(dumps(result))
     else:
-        report.show_plan(Console(), result)
+        report.show_plan(Console(soft_wrap=True), result)
     if result.problems:
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
+
+
+@app.command()
+def provision(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes only.")] = False,
+    write_commands: Annotated[
+        Path | None,
+        typer.Option("--write-commands", help="Write a carbonio prov -f file instead."),
+    ] = None,
+    update: Annotated[
+        bool, typer.Option("--update", help="Also change existing accounts that differ.")
+    ] = False,
+    preview_autoprov: Annotated[
+        bool,
+        typer.Option("--preview-autoprov", help="Show what EAGER auto-provisioning would create."),
+    ] = False,
+) -> None:
+    """Phase 1: auto-provisioning settings, accounts, aliases and distribution lists.
+
+    Only what is missing on Carbonio is changed, so running it again is safe; existing
+    accounts that differ from the directory are reported, and changed with --update.
+
+    Example: carbonio-migrate provision --dry-run, then carbonio-migrate provision
+    """
+    settings = _settings(config)
+    connections = Connections(settings)
+    console = Console(highlight=False, soft_wrap=True)
+    if preview_autoprov:
+        report_provision.show_preview(
+            console, provision_run.preview_autoprov(settings, connections)
+        )
+        return
+
+    with connections.admin() as client:
+        plan = provision_run.make_provision_plan(settings, connections, client, update=update)
+        if dry_run:
+            result = provision_run.ProvisionResult(plan)
+            mode = "dry-run"
+        elif write_commands:
+            result = provision_run.write_plan(plan, write_commands, settings)
+            mode = "commands"
+        else:
+            state = StateStore.open(settings.state_url)
+            result = provision_run.apply_plan(plan, client, state, settings)
+            mode = "live"
+    report_provision.show_provision(console, result, mode=mode)
+    if result.needs_attention:
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
+
+
+@app.command("dl-commands")
+def dl_commands(
+    csv_file: Annotated[Path, typer.Argument(help="The dl_provisioning.csv file.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Turn dl_provisioning.csv into a safely quoted carbonio prov -f file.
+
+    Each row (list address, description, name, members...) becomes a createDistributionList
+    and an addDistributionListMember command. Bad rows are reported with their line.
+
+    Example: carbonio-migrate dl-commands dl_provisioning.csv -o dl_provisioning.cmd
+    """
+    found = read_list_file(csv_file)
+    stream = output.open("w", encoding="utf-8", newline="\n") if output else sys.stdout
+    commands = CommandFile(stream)
+    for row in found.lists:
+        attributes = [("displayName", row.name), ("description", row.description)]
+        flat = [part for name, value in attributes if value for part in (name, value)]
+        commands.add("cdl", row.address, *flat, *QUIET_LIST)
+        if row.members:
+            commands.add("adlm", row.address, *row.members)
+    if output:
+        commands.close()
+    else:
+        sys.stdout.write("exit\n")
+    for problem in found.problems:
+        print(f"carbonio-migrate: {problem}", file=sys.stderr)
+    if found.problems:
         raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 
 

@@ -213,6 +213,34 @@ class FileSettings(_Section):
     distribution_lists: ConfigPath | None = None
 
 
+class PasswordPolicy(StrEnum):
+    """What password accounts created directly get."""
+
+    NONE = "none"  # no password: single sign-on, or set later
+    RANDOM = "random"  # a random one each, written once to a 0600 file
+    EXTERNAL = "external"  # users keep logging in with their directory password
+
+
+class ProvisionSettings(_Section):
+    """Phase 1: how accounts and distribution lists are provisioned."""
+
+    autoprov: bool = True
+    create_accounts: bool = True
+    password_policy: PasswordPolicy = PasswordPolicy.NONE
+    passwords_file: ConfigPath = Path("account-passwords.txt")
+    flatten_nested_groups: bool = False
+    lists_from_directory: bool = True
+    server: str | None = None
+    polling_interval: str = "1m"
+
+    @field_validator("polling_interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not value or not value[:-1].isdigit() or value[-1] not in "smhd":
+            raise ValueError("a duration such as 30s, 1m, 15m or 1h")
+        return value
+
+
 class RunSettings(_Section):
     """Parallelism and where progress is kept."""
 
@@ -227,6 +255,7 @@ class Settings(_Section):
     destination: DestinationSettings
     mapping: MappingSettings = Field(default_factory=MappingSettings)
     files: FileSettings = Field(default_factory=FileSettings)
+    provision: ProvisionSettings = Field(default_factory=ProvisionSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     base_dir: Path = Field(default=Path(), exclude=True)
 

@@ -101,6 +101,17 @@ password_env = "CARBONIO_IMPORT_PASSWORD"
 # contacts = "exports/contacts"             # <account>.csv or <account>.vcf, one per account
 # distribution_lists = "dl_provisioning.csv"
 
+[provision]
+autoprov = true                             # set the domains up for EAGER auto-provisioning
+create_accounts = true                      # and create the accounts now, without waiting
+password_policy = "none"                    # "none", "random" (written once to a 0600 file)
+                                            # or "external" (users keep their directory password)
+# passwords_file = "account-passwords.txt"
+flatten_nested_groups = false               # true: a nested group's members join the outer list
+lists_from_directory = true                 # groups with a mail address become lists
+# server = "mail.example.com"               # the mailbox server that polls the directory
+polling_interval = "1m"
+
 [run]
 workers = 4
 # state = "migration-state.sqlite"          # or postgresql://host/db to spread work on hosts

@@ -22,6 +22,7 @@ class ExportFiles:
     by_account: dict[str, list[Path]] = field(default_factory=dict)
     unknown: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # files of accounts left out on purpose
 
 
 def find_exports(
@@ -29,8 +30,12 @@ def find_exports(
     suffixes: Iterable[str],
     accounts: Iterable[str],
     map_address: Callable[[str], str],
+    ignored: Iterable[str] = (),
 ) -> ExportFiles:
-    """Match the files of ``folder`` to destination accounts; report the rest."""
+    """Match the files of ``folder`` to destination accounts; report the rest.
+
+    Files of ``ignored`` accounts (disabled ones, say) are listed apart, not as unknown.
+    """
     wanted = list(dict.fromkeys(accounts))
     found = ExportFiles(folder)
     if folder is None or not folder.is_dir():
@@ -38,6 +43,7 @@ def find_exports(
         return found
 
     known = set(wanted)
+    left_out = set(ignored)
     suffixes = tuple(suffixes)
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.suffix.lower() not in suffixes:
@@ -45,6 +51,8 @@ def find_exports(
         account = map_address(path.name[: -len(path.suffix)])
         if account in known:
             found.by_account.setdefault(account, []).append(path)
+        elif account in left_out:
+            found.skipped.append(path)
         else:
             found.unknown.append(path)
 

@@ -45,7 +45,7 @@ class DirectoryConnection:
             port=parts.port,
             use_ssl=settings.tls == LdapTls.LDAPS,
             tls=tls,
-            connect_timeout=settings.timeout,
+            connect_timeout=int(settings.timeout),
             get_info=ldap3.NONE,
         )
         bind = (
@@ -64,7 +64,7 @@ class DirectoryConnection:
                 read_only=True,
                 auto_referrals=False,
                 auto_range=True,
-                receive_timeout=settings.timeout,
+                receive_timeout=int(settings.timeout),
                 raise_exceptions=False,
             )
         except ldap_errors.LDAPBindError:

@@ -8,6 +8,8 @@ from imapclient import IMAPClient
 
 # LIST attributes of folders that cannot hold messages.
 _NOT_SELECTABLE = {b"\\Noselect", b"\\NonExistent"}
+# imapclient sends UID sets as lists, so keep each command line short.
+_FETCH_BATCH = 1000
 _SPECIAL_USE = {b"\\Sent", b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Archive", b"\\All"}
 
 
@@ -70,11 +72,16 @@ def _summarise_folder(
 
     # RFC822.SIZE alone transfers no message data; it gives the total and the largest.
     client.select_folder(name, readonly=True)
+    sizes: list[int] = []
     try:
-        answers = client.fetch("1:*", [b"RFC822.SIZE"])
+        uids = client.search(["ALL"])
+        for start in range(0, len(uids), _FETCH_BATCH):
+            answers = client.fetch(uids[start : start + _FETCH_BATCH], [b"RFC822.SIZE"])
+            sizes += [
+                int(data[b"RFC822.SIZE"]) for data in answers.values() if b"RFC822.SIZE" in data
+            ]
     finally:
         client.close_folder()  # after EXAMINE, CLOSE expunges nothing (RFC 3501 6.4.2)
-    sizes = [int(data[b"RFC822.SIZE"]) for data in answers.values() if b"RFC822.SIZE" in data]
 
     return FolderSummary(
         name, sep, len(sizes), sum(sizes), max(sizes, default=0), special_use=special

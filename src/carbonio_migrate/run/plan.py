@@ -68,11 +68,14 @@ def make_plan(settings: Settings, connections: Connections) -> Plan:
     _plan_mailboxes(connections.source_imap(), settings.run.workers, plan)
 
     addresses = [person.address for person in plan.accounts]
+    disabled = [person.address for person in plan.disabled]
     files = settings.files
     plan.calendars = find_exports(
-        files.calendars, CALENDAR_SUFFIXES, addresses, settings.map_address
+        files.calendars, CALENDAR_SUFFIXES, addresses, settings.map_address, disabled
     )
-    plan.contacts = find_exports(files.contacts, CONTACT_SUFFIXES, addresses, settings.map_address)
+    plan.contacts = find_exports(
+        files.contacts, CONTACT_SUFFIXES, addresses, settings.map_address, disabled
+    )
     for kind, found in (("calendar", plan.calendars), ("contacts", plan.contacts)):
         plan.problems += [f"{path}: {kind} file for an unknown account" for path in found.unknown]
     return plan
