@@ -152,6 +152,22 @@ class Slapd:
         )
         return sum(1 for line in output.splitlines() if line.startswith("dn:"))
 
+    def values(self, search_filter: str, attribute: str) -> list[str]:
+        """All values of one attribute over the matching entries, read with ldapsearch."""
+        output = run_command(
+            [
+                *("ldapsearch", "-LLL", "-o", "ldif-wrap=no", *self._bind_args()),
+                *("-b", self._suffix, "-E", "pr=500/noprompt", search_filter, attribute),
+            ],
+            env=_tool_env(),
+        )
+        prefix = f"{attribute.lower()}:"
+        return [
+            line.split(":", 1)[1].strip()
+            for line in output.splitlines()
+            if line.lower().startswith(prefix) and not line.lower().startswith(prefix + ":")
+        ]
+
     def _ldap_tool(self, tool: str, text: str) -> None:
         """Run ldapadd or ldapmodify with the LDIF on standard input."""
         run_command([tool, *self._bind_args()], input_text=text, env=_tool_env())

@@ -20,6 +20,9 @@ from carbonio_migrate.provision.planner import QUIET_LIST
 from carbonio_migrate.report import console as report
 from carbonio_migrate.report import provision as report_provision
 from carbonio_migrate.report.json_output import dumps
+from carbonio_migrate.run import calendars as calendars_run
+from carbonio_migrate.run import contacts as contacts_run
+from carbonio_migrate.run import imports as imports_run
 from carbonio_migrate.run import provision as provision_run
 from carbonio_migrate.run.check import Checker, Status
 from carbonio_migrate.run.connect import Connections
@@ -205,6 +208,85 @@ def dl_commands(
     for problem in found.problems:
         print(f"carbonio-migrate: {problem}", file=sys.stderr)
     if found.problems:
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
+
+
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Read and check everything; send nothing.")
+]
+WriteCommandsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-commands",
+        help="Write a carbonio prov -f file (sm ... postRestURL lines) and the files it posts.",
+    ),
+]
+AccountOption = Annotated[
+    list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
+]
+FromDavOption = Annotated[
+    bool, typer.Option("--from-dav", help="Read from the [source.dav] server, not from files.")
+]
+
+
+@app.command()
+def calendars(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    dry_run: DryRunOption = False,
+    write_commands: WriteCommandsOption = None,
+    account: AccountOption = None,
+    from_dav: FromDavOption = False,
+) -> None:
+    """Phase 2-2: each account's calendar (<account>.ics), checked, repaired, imported once.
+
+    Broken events are reported with file and line and left out; missing time zones, UIDs and
+    renamed domains are repaired. A rerun sends only new or changed events.
+
+    Example: carbonio-migrate calendars --dry-run, then carbonio-migrate calendars
+    """
+    settings = _settings(config)
+    use_dav = from_dav or (settings.source.dav is not None and settings.files.calendars is None)
+    options = imports_run.Options(dry_run, write_commands, tuple(account or ()), use_dav=use_dav)
+    result = calendars_run.import_calendars(settings, Connections(settings), options)
+    _show_import(result)
+
+
+@app.command()
+def contacts(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    dry_run: DryRunOption = False,
+    write_commands: WriteCommandsOption = None,
+    account: AccountOption = None,
+    from_dav: FromDavOption = False,
+    resend_uncertain: Annotated[
+        bool,
+        typer.Option(
+            "--resend-uncertain",
+            help="Send again the contacts of a batch that failed half-way in an earlier run.",
+        ),
+    ] = False,
+) -> None:
+    """Phase 2-3: each account's contacts (<account>.csv or .vcf), converted, imported once.
+
+    Thunderbird, Outlook and Google CSV and vCard 2.1 to 4.0 are read; contacts are sent in
+    the [imports] contact_format. Carbonio does not deduplicate contacts, so a rerun sends
+    only contacts it has not sent before.
+
+    Example: carbonio-migrate contacts --account jdoe@example.com
+    """
+    settings = _settings(config)
+    use_dav = from_dav or (settings.source.dav is not None and settings.files.contacts is None)
+    options = imports_run.Options(
+        dry_run, write_commands, tuple(account or ()), use_dav, resend_uncertain
+    )
+    result = contacts_run.import_contacts(settings, Connections(settings), options)
+    _show_import(result)
+
+
+def _show_import(result: imports_run.PhaseResult) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    imports_run.show_result(console, result, verbose=log.isEnabledFor(logging.INFO))
+    if result.needs_attention:
         raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 
 

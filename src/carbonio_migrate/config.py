@@ -183,11 +183,48 @@ class DestinationSettings(Credentials):
         return value.rstrip("/") if value else value
 
 
+class DavSettings(Credentials):
+    """A CalDAV/CardDAV server to read calendars and address books from, instead of files.
+
+    ``url`` (and ``contacts_url`` when address books live elsewhere) is the folder holding an
+    account's collections, with ``{account}`` where the account's source address goes. Either
+    ``user`` is an administrator allowed to read every account, or ``user_passwords_file`` (a
+    0600 file of ``address password`` lines) lets each account sign in as itself.
+    """
+
+    url: str
+    contacts_url: str | None = None
+    user: str | None = None
+    user_passwords_file: ConfigPath | None = None
+    ca_file: ConfigPath | None = None
+    verify_tls: bool = True
+    timeout: Annotated[float, Field(gt=0)] = 60.0
+
+    @field_validator("url", "contacts_url")
+    @classmethod
+    def _dav_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an https:// URL, e.g. https://dav.example.com/{account}/")
+        return value if "{account}" in value else value.rstrip("/") + "/{account}/"
+
+    @model_validator(mode="after")
+    def _one_login(self) -> DavSettings:
+        if (self.user is None) == (self.user_passwords_file is None):
+            raise ValueError(
+                "give either user (an administrator, with password_env or password_file) "
+                "or user_passwords_file (each account signs in as itself)"
+            )
+        return self
+
+
 class SourceSettings(_Section):
     """Where the organisation comes from."""
 
     directory: DirectorySettings
     imap: ImapSettings
+    dav: DavSettings | None = None
 
 
 class MappingSettings(_Section):
@@ -241,6 +278,37 @@ class ProvisionSettings(_Section):
         return value
 
 
+class RestAuthMode(StrEnum):
+    """Whose token calendars and contacts are imported with."""
+
+    ADMIN = "admin"  # the administrator's token, on the admin port, account in the URL
+    DELEGATED = "delegated"  # a user token per account (DelegateAuthRequest), as prov's sm
+
+
+class ContactFormatChoice(StrEnum):
+    """The form contacts are sent to Carbonio in."""
+
+    CARBONIO_CSV = "carbonio-csv"  # headers are Carbonio's field names: works on every release
+    VCARD = "vcard"  # keeps photos
+    THUNDERBIRD_CSV = "thunderbird-csv"  # the documented procedure's layout
+
+
+class ImportSettings(_Section):
+    """Phases 2-2 and 2-3: how calendars and contacts are sent to Carbonio's REST import."""
+
+    auth: RestAuthMode = RestAuthMode.ADMIN
+    contact_format: ContactFormatChoice = ContactFormatChoice.CARBONIO_CSV
+    csvlocale: str = "en_US"
+    contacts_per_request: Annotated[int, Field(ge=1, le=10000)] = 100
+
+    @field_validator("csvlocale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if not value.replace("_", "").isalpha():
+            raise ValueError("must be a locale such as en_US")
+        return value
+
+
 class RunSettings(_Section):
     """Parallelism and where progress is kept."""
 
@@ -256,6 +324,7 @@ class Settings(_Section):
     mapping: MappingSettings = Field(default_factory=MappingSettings)
     files: FileSettings = Field(default_factory=FileSettings)
     provision: ProvisionSettings = Field(default_factory=ProvisionSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     base_dir: Path = Field(default=Path(), exclude=True)
 

@@ -78,6 +78,15 @@ password_env = "SOURCE_IMAP_PASSWORD"
 login = "sasl-plain"                        # or "master-user" for LOGIN user*admin
 # master_separator = "*"
 
+# Calendars and address books straight from a CalDAV/CardDAV server, instead of exported files.
+# [source.dav]
+# url = "https://dav.example.com/{account}/"    # an account's collections; {account} = address
+# contacts_url = "https://dav.example.com/addressbooks/{account}/"   # if not under url
+# user = "dav-admin"                           # may read every account's collections
+# password_env = "SOURCE_DAV_PASSWORD"
+# user_passwords_file = "dav-passwords"         # or: each account signs in itself (0600 file,
+#                                               # "address password" per line), without user
+
 [destination]
 admin_url = "https://mail.example.com:6071" # the Admin Panel's address (7071 on a mailbox node)
 admin_user = "zextras@example.com"          # a global administrator
@@ -100,6 +109,15 @@ password_env = "CARBONIO_IMPORT_PASSWORD"
 # calendars = "exports/calendars"           # <account>.ics, one per account
 # contacts = "exports/contacts"             # <account>.csv or <account>.vcf, one per account
 # distribution_lists = "dl_provisioning.csv"
+
+[imports]
+# Calendars and contacts go through Carbonio's REST import.
+auth = "admin"                              # the admin token on the admin port; "delegated":
+                                            # a user token per account, as prov's sm does
+contact_format = "carbonio-csv"             # Carbonio's field names (works on every release),
+                                            # "vcard" (keeps photos) or "thunderbird-csv"
+csvlocale = "en_US"                         # thunderbird-csv: the header language to expect
+# contacts_per_request = 100
 
 [provision]
 autoprov = true                             # set the domains up for EAGER auto-provisioning

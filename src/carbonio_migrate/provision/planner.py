@@ -11,6 +11,7 @@ import secrets
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from carbonio_migrate.config import PasswordPolicy, Settings
 from carbonio_migrate.directory.reader import DirectorySnapshot, Group, Person
@@ -80,6 +81,10 @@ class Planner:
 
     def domains(self) -> list[str]:
         """Destination domains of the people and lists to provision."""
+        return self._domains
+
+    @cached_property
+    def _domains(self) -> list[str]:
         return planned_domains(self.snapshot)
 
     # -- auto-provisioning ------------------------------------------------------------------
@@ -235,10 +240,23 @@ class Planner:
             f"directory {group.dn}",
         )
 
+    @cached_property
+    def _people_by_dn(self) -> dict[str, Person]:
+        return {p.dn.lower(): p for p in self.snapshot.people}
+
+    @cached_property
+    def _groups_by_dn(self) -> dict[str, Group]:
+        return {g.dn.lower(): g for g in self.snapshot.groups}
+
+    @cached_property
+    def _planned_addresses(self) -> set[str]:
+        people = self.snapshot.people
+        planned = {p.address for p in people} | {a for p in people for a in p.aliases}
+        return planned | {g.address for g in self.snapshot.groups if g.address}
+
     def _group_members(self, group: Group, visiting: set[str]) -> list[str]:
         visiting = visiting | {group.dn.lower()}
-        people = {p.dn.lower(): p for p in self.snapshot.people}
-        groups = {g.dn.lower(): g for g in self.snapshot.groups}
+        people, groups = self._people_by_dn, self._groups_by_dn
         members: list[str] = []
         for dn in group.member_dns:
             key = dn.lower()
@@ -258,9 +276,7 @@ class Planner:
     def _known_members(self, members: Iterable[str], where: str) -> Iterable[str]:
         """Members of the file; an address in a migrated domain must exist or be planned."""
         ours = set(self.domains()) | set(self.state.domains)
-        people = self.snapshot.people
-        planned = {p.address for p in people} | {a for p in people for a in p.aliases}
-        planned |= {g.address for g in self.snapshot.groups if g.address}
+        planned = self._planned_addresses
         for member in members:
             domain = member.rpartition("@")[2]
             if domain in ours and member not in planned and member not in self._taken:

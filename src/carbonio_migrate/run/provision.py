@@ -53,7 +53,8 @@ def make_provision_plan(
         rows, problems, origin = found.lists, found.problems, str(found.path)
 
     compared = {name for person in snapshot.people for name in person.attributes}
-    state = read_destination(client, planned_domains(snapshot), compared)
+    alias_domains = {a.rpartition("@")[2] for p in snapshot.people for a in p.aliases}
+    state = read_destination(client, {*planned_domains(snapshot), *alias_domains}, compared)
     planner = Planner(settings, snapshot, state, update=update)
     planner.plan.problems += [InputError(p.dn, p.message) for p in snapshot.problems]
     planner.plan.problems += problems
