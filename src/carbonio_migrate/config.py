@@ -264,7 +264,9 @@ class ProvisionSettings(_Section):
     autoprov: bool = True
     create_accounts: bool = True
     password_policy: PasswordPolicy = PasswordPolicy.NONE
-    passwords_file: ConfigPath = Path("account-passwords.txt")
+    passwords_file: ConfigPath = Field(
+        default=Path("account-passwords.txt"), validate_default=True
+    )
     flatten_nested_groups: bool = False
     lists_from_directory: bool = True
     server: str | None = None

@@ -189,3 +189,82 @@ def test_dl_commands_prints_a_safe_prov_file(lab: Lab, tmp_path: Path) -> None:
     assert lines[1] == '"adlm" "team@example.io" "a@example.io" "b@example.io"'
     assert lines[-1] == "exit"
     assert f"{csv}:2: 'bad' is not a valid list address" in result.stderr
+
+
+def test_existing_accounts_that_differ_are_reported_and_updated_on_request(lab: Lab) -> None:
+    assert lab.emulator is not None
+    store = lab.emulator.store
+    run_cli("provision", "-c", str(lab.config_path))
+    person = next(p for p in lab.organisation.mail_people if not p.disabled)
+    account = store.account(person.mail or "")
+    assert account is not None
+    account.attrs.set("title", "Changed on Carbonio")
+
+    reported = run_cli("provision", "-c", str(lab.config_path))
+    kept = store.account(person.mail or "")
+    assert kept is not None
+    title_after_report = kept.attrs.first("title")
+    updated = run_cli("provision", "--update", "-c", str(lab.config_path))
+
+    assert f"{person.mail}: title is 'Changed on Carbonio' on Carbonio" in reported.stdout
+    assert title_after_report == "Changed on Carbonio"
+    assert "1 account(s) updated" in updated.stdout
+    final = store.account(person.mail or "")
+    assert final is not None
+    assert final.attrs.first("title") == person.title
+
+
+def test_dry_run_shows_changes_and_makes_none(tmp_path_factory: pytest.TempPathFactory) -> None:
+    with Lab(tmp_path_factory.mktemp("dry-lab"), people=8, profile=None) as fresh:
+        assert fresh.emulator is not None
+        fresh.emulator.store.reset_calls()
+        result = run_cli("provision", "--dry-run", "-c", str(fresh.config_path))
+        calls = dict(fresh.emulator.store.calls)
+
+    assert all(calls.get(name, 0) == 0 for name in (*CREATES, *ADDS, "ModifyDomainRequest"))
+    for person in fresh.organisation.mail_people:
+        if not person.disabled:
+            assert f"create account {person.mail}" in result.stdout
+    assert "create distribution list staff@example.io" in result.stdout
+
+
+def test_random_passwords_are_written_once_to_a_private_file(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with Lab(tmp_path_factory.mktemp("password-lab"), people=8, profile=None) as fresh:
+        assert fresh.destination is not None and fresh.certificates is not None
+        text = fresh.config_path.read_text()
+        fresh.config_path.write_text(
+            text.replace("[provision]\n", '[provision]\npassword_policy = "random"\n')
+        )
+        run_cli("provision", "-c", str(fresh.config_path))
+        run_cli("provision", "-c", str(fresh.config_path))
+        passwords_file = fresh.root / "account-passwords.txt"
+        mode = passwords_file.stat().st_mode & 0o777
+        rows = [line.split("\t") for line in passwords_file.read_text().splitlines()]
+        context = ssl.create_default_context(cafile=str(fresh.certificates.ca_file))
+        address, password = rows[0]
+        with imaplib.IMAP4_SSL(
+            "localhost", fresh.destination.imaps_port, ssl_context=context
+        ) as imap:
+            status, _ = imap.login(address, password)
+
+    expected = {p.mail for p in fresh.organisation.mail_people if not p.disabled}
+    assert mode == 0o600
+    assert sorted(address for address, _ in rows) == sorted(expected)  # once: not on the rerun
+    assert status == "OK"
+
+
+def test_nested_groups_flattened_on_request(tmp_path_factory: pytest.TempPathFactory) -> None:
+    with Lab(tmp_path_factory.mktemp("flat-lab"), people=10, profile=None) as fresh:
+        assert fresh.emulator is not None
+        text = fresh.config_path.read_text()
+        fresh.config_path.write_text(
+            text.replace("[provision]\n", "[provision]\nflatten_nested_groups = true\n")
+        )
+        run_cli("provision", "-c", str(fresh.config_path))
+        members = set(fresh.emulator.store.list_members("all-teams@example.io"))
+        sales = set(fresh.emulator.store.list_members("sales@example.io"))
+
+    assert "sales@example.io" not in members
+    assert sales <= members

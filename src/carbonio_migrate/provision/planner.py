@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from carbonio_migrate.config import PasswordPolicy, Settings
@@ -223,6 +223,8 @@ class Planner:
                 members,
                 where,
             )
+        if self.settings.provision.flatten_nested_groups:
+            lists = _flatten(lists)
         return list(lists.values())
 
     def _from_group(self, group: Group) -> DesiredList | None:
@@ -321,6 +323,26 @@ class Planner:
             )
             if missing:
                 self.plan.actions.append(AddMembers(desired.address, missing))
+
+
+def _flatten(lists: dict[str, DesiredList]) -> dict[str, DesiredList]:
+    """Replace every member that is itself a list by that list's members, recursively."""
+
+    def expand(address: str, visiting: frozenset[str]) -> list[str]:
+        found: list[str] = []
+        for member in lists[address].members:
+            if member in lists and member not in visiting:
+                found += expand(member, visiting | {member})
+            elif member not in lists:
+                found.append(member)
+        return found
+
+    return {
+        address: replace(
+            desired, members=tuple(dict.fromkeys(expand(address, frozenset([address]))))
+        )
+        for address, desired in lists.items()
+    }
 
 
 def planned_domains(snapshot: DirectorySnapshot) -> list[str]:
