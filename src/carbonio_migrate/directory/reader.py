@@ -82,7 +82,7 @@ def read_directory(settings: Settings, connection: DirectoryConnection) -> Direc
     snapshot = DirectorySnapshot()
 
     disabled_dns: set[str] = set()
-    if choices.disabled_filter:
+    if choices.disabled_filter and not directory.include_disabled:
         query = f"(&{choices.user_filter}{choices.disabled_filter})"
         disabled_dns = {e["dn"].lower() for e in connection.search(directory.base_dn, query, [])}
 

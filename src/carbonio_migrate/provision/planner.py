@@ -40,6 +40,7 @@ class ProvisionPlan:
     actions: list[Action] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # left out on purpose (disabled, no mail)
     passwords: dict[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -77,7 +78,7 @@ class Planner:
             for key in (person.dn.lower(), person.address, person.source_address):
                 self._left_out[key] = "is disabled in the directory"
         for problem in snapshot.problems:
-            self._left_out[problem.dn.lower()] = "is not migrated (it " + problem.message + ")"
+            self._left_out[problem.dn.lower()] = f"is not migrated: it {problem.message}"
 
     def domains(self) -> list[str]:
         """Destination domains of the people and lists to provision."""
@@ -125,6 +126,11 @@ class Planner:
 
     def plan_accounts(self) -> None:
         """Create missing accounts with their attributes and aliases; compare existing ones."""
+        for person in self.snapshot.disabled:
+            self.plan.skipped.append(
+                f"{person.dn}: disabled in the directory; {person.address} is not created "
+                "(set include_disabled = true to migrate disabled people)"
+            )
         for person in self.snapshot.people:
             domain = person.address.rpartition("@")[2]
             if domain not in self.state.domains:
@@ -270,9 +276,14 @@ class Planner:
                     members.append(nested.address)
                 else:
                     members += self._group_members(nested, visiting)
+            elif key in self._left_out:
+                self.plan.skipped.append(f"{group.dn}: member {dn} {self._left_out[key]}")
             elif key not in groups:
-                why = self._left_out.get(key, "was not found among the people and groups read")
-                self.plan.problems.append(InputError(group.dn, f"member {dn} {why}; not added"))
+                self.plan.problems.append(
+                    InputError(
+                        group.dn, f"member {dn} was not found among the people and groups read"
+                    )
+                )
         return members
 
     def _known_members(self, members: Iterable[str], where: str) -> Iterable[str]:
@@ -281,9 +292,17 @@ class Planner:
         planned = self._planned_addresses
         for member in members:
             domain = member.rpartition("@")[2]
+            if member in self._left_out:
+                self.plan.skipped.append(f"{where}: member {member} {self._left_out[member]}")
+                continue
             if domain in ours and member not in planned and member not in self._taken:
-                why = self._left_out.get(member, "was not found in the directory or on Carbonio")
-                self.plan.problems.append(InputError(where, f"member {member} {why}; not added"))
+                self.plan.problems.append(
+                    InputError(
+                        where,
+                        f"member {member} was not found in "
+                        "the directory or on Carbonio; not added",
+                    )
+                )
                 continue
             yield member
 

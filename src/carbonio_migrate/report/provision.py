@@ -29,6 +29,8 @@ def show_provision(console: Console, result: ProvisionResult, *, mode: str) -> N
         console.print(f"[red]Refused:[/] {action.describe()}: {reason}", highlight=False)
     for difference in plan.differences:
         console.print(f"Differs (use --update to apply): {difference}", highlight=False)
+    for skipped in plan.skipped:
+        console.print(f"Left out: {skipped}", highlight=False, markup=False)
     for problem in plan.problems:
         console.print(f"[yellow]Attention:[/] {problem}", highlight=False)
     for notice in result.notices:
