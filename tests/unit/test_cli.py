@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from carbonio_migrate.cli import app
 from carbonio_migrate.errors import ExitCode
 from tests.helpers import run_cli
 
+COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
 
-@pytest.mark.parametrize("command", ["init", "check", "plan"])
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command: str, tmp_path: Path) -> None:
     result = run_cli(command, "--help", cwd=tmp_path)
 
