@@ -132,16 +132,7 @@ class Planner:
                 "(set include_disabled = true to migrate disabled people)"
             )
         for person in self.snapshot.people:
-            domain = person.address.rpartition("@")[2]
-            if domain not in self.state.domains:
-                self.plan.problems.append(
-                    InputError(
-                        person.dn,
-                        f"domain {domain} does not exist on Carbonio; "
-                        f"{person.address} is not created",
-                        remedy=f"carbonio prov cd {domain}",
-                    )
-                )
+            if not self._domain_exists(person.dn, person.address, "account"):
                 continue
             if person.address in self.state.accounts:
                 self._compare(person)
@@ -156,6 +147,20 @@ class Planner:
             else:
                 self._create(person)
             self._plan_aliases(person)
+
+    def _domain_exists(self, where: str, address: str, kind: str) -> bool:
+        """Whether the address's domain is on Carbonio; a problem is recorded when not."""
+        domain = address.rpartition("@")[2]
+        if domain in self.state.domains:
+            return True
+        self.plan.problems.append(
+            InputError(
+                where,
+                f"domain {domain} does not exist on Carbonio; {kind} {address} is not created",
+                remedy=f"carbonio prov cd {domain}",
+            )
+        )
+        return False
 
     def _create(self, person: Person) -> None:
         policy = self.settings.provision.password_policy
@@ -310,15 +315,7 @@ class Planner:
         """Create missing lists, then add only the members each list lacks."""
         creatable = []
         for desired in lists:
-            domain = desired.address.rpartition("@")[2]
-            if domain not in self.state.domains:
-                self.plan.problems.append(
-                    InputError(
-                        desired.origin,
-                        f"domain {domain} does not exist "
-                        f"on Carbonio; list {desired.address} is not created",
-                    )
-                )
+            if not self._domain_exists(desired.origin, desired.address, "list"):
                 continue
             if desired.address not in self.state.lists:
                 holder = self._taken.get(desired.address)
