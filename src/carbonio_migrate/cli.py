@@ -23,7 +23,9 @@ from carbonio_migrate.report.json_output import dumps
 from carbonio_migrate.run import calendars as calendars_run
 from carbonio_migrate.run import contacts as contacts_run
 from carbonio_migrate.run import imports as imports_run
+from carbonio_migrate.run import mail as mail_run
 from carbonio_migrate.run import provision as provision_run
+from carbonio_migrate.run import verify as verify_run
 from carbonio_migrate.run.check import Checker, Status
 from carbonio_migrate.run.connect import Connections
 from carbonio_migrate.run.plan import make_plan
@@ -227,6 +229,73 @@ AccountOption = Annotated[
 FromDavOption = Annotated[
     bool, typer.Option("--from-dav", help="Read from the [source.dav] server, not from files.")
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+@app.command()
+def mail(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    account: Annotated[
+        list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Accounts copied at once.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be copied; change nothing.")
+    ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Only folders matching this pattern, e.g. 'Projects/*'."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Leave out folders matching this.")
+    ] = None,
+) -> None:
+    """Phase 2-1: copy every account's mail, IMAP to IMAP; run it again to copy only changes.
+
+    Exit status 0: complete; 1: something needs attention (refused messages, failed
+    accounts); 2: the source changed during the run (run it again).
+
+    Example: carbonio-migrate mail --workers 8, later carbonio-migrate mail for the delta
+    """
+    settings = _settings(config)
+    options = mail_run.MailOptions(
+        tuple(account or ()), workers, dry_run, tuple(include or ()), tuple(exclude or ())
+    )
+    console = Console(highlight=False, soft_wrap=True)
+    result = mail_run.run_mail(settings, Connections(settings), options, console=console)
+    mail_run.show_summary(console, result)
+    if result.exit_code != ExitCode.COMPLETE:
+        raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def verify(
+    config: ConfigOption = Path(DEFAULT_CONFIG_NAME),
+    account: Annotated[
+        list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
+    ] = None,
+    content: Annotated[
+        bool, typer.Option("--content", help="Also compare a hash of every message's content.")
+    ] = False,
+    folders: Annotated[
+        bool, typer.Option("--folders", help="Show every folder's counts.")
+    ] = False,
+) -> None:
+    """Compare every account's mail on the source and on Carbonio, folder by folder.
+
+    Counts, sizes, flags and INTERNALDATEs (and content with --content); every difference is
+    listed with its reason. Exit status 1 when anything differs.
+
+    Example: carbonio-migrate verify --account jdoe@example.com --content
+    """
+    settings = _settings(config)
+    options = verify_run.VerifyOptions(tuple(account or ()), content=content)
+    result = verify_run.run_verify(settings, Connections(settings), options)
+    verify_run.show_verification(Console(highlight=False, soft_wrap=True), result, folders=folders)
+    if result.exit_code != ExitCode.COMPLETE:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -236,6 +305,7 @@ def calendars(
     write_commands: WriteCommandsOption = None,
     account: AccountOption = None,
     from_dav: FromDavOption = False,
+    json: JsonOption = False,
 ) -> None:
     """Phase 2-2: each account's calendar (<account>.ics), checked, repaired, imported once.
 
@@ -248,7 +318,7 @@ def calendars(
     use_dav = from_dav or (settings.source.dav is not None and settings.files.calendars is None)
     options = imports_run.Options(dry_run, write_commands, tuple(account or ()), use_dav=use_dav)
     result = calendars_run.import_calendars(settings, Connections(settings), options)
-    _show_import(result)
+    _show_import(result, as_json=json)
 
 
 @app.command()
@@ -265,6 +335,7 @@ def contacts(
             help="Send again the contacts of a batch that failed half-way in an earlier run.",
         ),
     ] = False,
+    json: JsonOption = False,
 ) -> None:
     """Phase 2-3: each account's contacts (<account>.csv or .vcf), converted, imported once.
 
@@ -280,12 +351,15 @@ def contacts(
         dry_run, write_commands, tuple(account or ()), use_dav, resend_uncertain
     )
     result = contacts_run.import_contacts(settings, Connections(settings), options)
-    _show_import(result)
+    _show_import(result, as_json=json)
 
 
-def _show_import(result: imports_run.PhaseResult) -> None:
-    console = Console(highlight=False, soft_wrap=True)
-    imports_run.show_result(console, result, verbose=log.isEnabledFor(logging.INFO))
+def _show_import(result: imports_run.PhaseResult, *, as_json: bool) -> None:
+    if as_json:
+        print(dumps(result))
+    else:
+        console = Console(highlight=False, soft_wrap=True)
+        imports_run.show_result(console, result, verbose=log.isEnabledFor(logging.INFO))
     if result.needs_attention:
         raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Engine,
@@ -38,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from carbonio_migrate.errors import StateError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -75,15 +76,14 @@ folders = Table(
     Column("account_id", ForeignKey("accounts.id"), nullable=False),
     Column("source_name", Text, nullable=False),
     Column("destination_name", Text, nullable=False),
+    Column("subscribed", Boolean, nullable=False, default=False),
+    # The UIDVALIDITYs the UID map in `messages` holds for; a change on either side voids it.
     Column("source_uidvalidity", BigInteger),
     Column("destination_uidvalidity", BigInteger),
-    Column("highest_copied_uid", BigInteger, nullable=False, default=0),
-    # The source's STATUS at the last complete pass: unchanged means nothing to do.
+    # The source's STATUS at the start of the last complete pass: unchanged means nothing to do.
     Column("source_uidnext", BigInteger),
     Column("source_messages", BigInteger),
     Column("source_highestmodseq", BigInteger),
-    # The destination's UIDNEXT before the pending APPENDs: where to look after a crash.
-    Column("destination_uidnext", BigInteger),
     UniqueConstraint("account_id", "source_name"),
 )
 
@@ -92,10 +92,15 @@ messages = Table(
     metadata,
     Column("folder_id", ForeignKey("folders.id"), primary_key=True),
     Column("source_uid", BigInteger, primary_key=True),
-    Column("destination_uid", BigInteger),  # NULL while only the intent is recorded
-    Column("fingerprint", String(64), nullable=False),
+    # "intent" (APPEND about to be sent, answer unknown), "copied", "present" (found there
+    # already), "refused" (with the destination's reason).
+    Column("state", String(8), nullable=False),
+    Column("destination_uid", BigInteger),  # NULL until the destination confirmed it
+    Column("fingerprint", String(64), nullable=False),  # headers and size, to match copies
     Column("size", BigInteger, nullable=False),
-    Column("flags", Text, nullable=False, default=""),
+    Column("flags", Text, nullable=False, default=""),  # the source's, as last carried over
+    Column("reason", Text),
+    Index("messages_by_state", "folder_id", "state"),
 )
 
 items = Table(
@@ -106,6 +111,8 @@ items = Table(
     Column("kind", String(16), nullable=False),  # "event" or "contact"
     Column("key", Text, nullable=False),  # the event's UID, or the contact's identity
     Column("fingerprint", String(64), nullable=False),
+    # "imported"; "written" to a command file; "uncertain" when the server failed mid-import.
+    Column("status", String(16), nullable=False, default="imported"),
     Column("imported_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("account_id", "kind", "key"),
 )

@@ -68,7 +68,8 @@ class Property:
             return None
         for found, raw in _PARAM.findall(self.params):
             if found.upper() == name:
-                return raw[1:-1] if raw.startswith('"') and raw.endswith('"') else raw
+                value = str(raw)
+                return value[1:-1] if value.startswith('"') and value.endswith('"') else value
         return None
 
     def param_names(self) -> list[str]:
@@ -204,18 +205,20 @@ def _logical_lines(
             if current:
                 yield start, current
             start, current = 0, ""
+        elif quoted_printable and current.endswith("=") and _head_has(current, "QUOTED-PRINTABLE"):
+            current = current[:-1] + physical.lstrip(" \t")  # a QP soft line break
         elif physical[0] in " \t":
             if current:
                 current += physical[1:]
             else:
                 message = "continuation line without a line before it; ignored"
                 notes.append((number, message, Severity.REPAIRED))
-        elif current and _continues(current, physical, quoted_printable):
-            current = current[:-1] + physical if current.endswith("=") else current + physical
         elif _NAME_START.match(physical) or not current:
             if current:
                 yield start, current
             start, current = number, physical
+        elif _head_has(current, "ENCODING=B") or _head_has(current, "BASE64"):
+            current += physical  # base64 data written without folding space
         else:
             notes.append((number, _JOINED, Severity.REPAIRED))
             current += "\\n" + physical
@@ -223,12 +226,9 @@ def _logical_lines(
         yield start, current
 
 
-def _continues(current: str, physical: str, quoted_printable: bool) -> bool:
-    """Whether ``physical`` goes on a QP soft break or base64 data without folding space."""
-    head = current.split(":", 1)[0].upper()
-    if quoted_printable and current.endswith("=") and "QUOTED-PRINTABLE" in head:
-        return True
-    return ("ENCODING=B" in head or "BASE64" in head) and not _NAME_START.match(physical)
+def _head_has(current: str, word: str) -> bool:
+    """Whether the name and parameters of a content line contain ``word``."""
+    return word in current.split(":", 1)[0].upper()
 
 
 class _Builder:
@@ -258,6 +258,15 @@ class _Builder:
             self.notes.append((number, f"{name} outside any component; ignored", Severity.NOTE))
 
     def _begin(self, number: int, name: str) -> None:
+        if any(open_one.name == name for open_one in self.stack):
+            # A component cannot contain its own kind: the open one was cut short.
+            while self.stack:
+                unclosed = self.stack.pop()
+                unclosed.damage.append(
+                    (unclosed.line, f"BEGIN:{unclosed.name} is not closed before line {number}")
+                )
+                if unclosed.name == name:
+                    break
         component = Component(name, number)
         if self.stack:
             self.stack[-1].children.append(component)
