@@ -26,6 +26,9 @@ STEPS: list[tuple[list[str], set[int]]] = [
     (["provision", "--dry-run"], {0, 1}),
     (["provision"], {0, 1}),
     (["provision"], {0, 1}),  # the rerun: nothing left to change
+    (["mail"], {0}),
+    (["mail"], {0}),  # the rerun: every folder unchanged, nothing appended
+    (["verify"], {0}),
     (["calendars"], {0, 1}),
     (["contacts"], {0, 1}),  # a contacts file of someone not in the directory is reported
     (["contacts"], {0, 1}),  # the rerun: nothing sent twice

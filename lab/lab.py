@@ -9,9 +9,15 @@ to that Dovecot at once. ``Lab.config_path`` is a migration.toml that points at 
 
 from __future__ import annotations
 
+import json
 import secrets
+import shutil
+import time
+import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lab.certs import Certificates, make_certificates
 from lab.dovecot import Dovecot
@@ -211,6 +217,52 @@ class Lab:
         self.config_path.write_text(_CONFIG.format(**values), encoding="utf-8")
         return self.config_path
 
+    def write_config_copy(self, path: Path, changes: Mapping[str, Mapping[str, object]]) -> Path:
+        """A copy of migration.toml at ``path`` with keys changed by table, e.g.
+        ``{"destination.imap": {"tls": "none", "port": 1143}, "run": {"state": "x.sqlite"}}``.
+
+        Password files are named by absolute path, so the copy works from any folder.
+        """
+        document = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+        for dotted, values in changes.items():
+            table = document
+            for part in dotted.split("."):
+                table = table.setdefault(part, {})
+            table.update(values)
+        _absolute_password_files(document, self.root)
+        path.write_text(_toml(document), encoding="utf-8")
+        return path
+
+    # -- destination accounts, as provisioning makes them -----------------------------------
+
+    def add_destination_accounts(self, addresses: Iterable[str]) -> None:
+        """Create accounts in the emulator, which lets them log in to the destination IMAP."""
+        assert self.emulator is not None
+        for address in addresses:
+            if self.emulator.store.account(address) is None:
+                self.emulator.store.add_account(address)
+
+    def remove_destination_accounts(self, addresses: Iterable[str]) -> None:
+        """Delete accounts from the emulator and their mail from the destination IMAP."""
+        assert self.emulator is not None and self.destination is not None
+        store = self.emulator.store
+        hook, store.on_account_deleted = store.on_account_deleted, None
+        try:
+            for address in addresses:
+                store.remove_account(address)
+                self.clear_destination_mail(address)
+                # What Dovecot.remove_user does, without waiting a second for each account.
+                (self.destination.directory / "users" / address).unlink(missing_ok=True)
+        finally:
+            store.on_account_deleted = hook
+        time.sleep(1.05)  # Dovecot re-reads a changed passwd-file at most once a second
+
+    def clear_destination_mail(self, address: str) -> None:
+        """Delete every folder and message of an account on the destination IMAP server."""
+        assert self.destination is not None
+        local, _, domain = address.partition("@")
+        shutil.rmtree(self.destination.mail_root / domain / local / "Maildir", ignore_errors=True)
+
 
 _CONFIG = """\
 # The lab's configuration: every server on loopback, TLS verified against the lab's CA.
@@ -258,3 +310,35 @@ server = "{server}"
 [run]
 workers = 4
 """
+
+
+def _absolute_password_files(document: dict[str, Any], root: Path) -> None:
+    """Make every relative password_file in a parsed configuration absolute from ``root``."""
+    for key, value in document.items():
+        if isinstance(value, dict):
+            _absolute_password_files(value, root)
+        elif key == "password_file" and not Path(str(value)).is_absolute():
+            document[key] = str(root / str(value))
+
+
+def _toml(document: Mapping[str, Any], prefix: str = "") -> str:
+    """Write a configuration of strings, numbers, booleans, lists and tables as TOML."""
+    scalars = {k: v for k, v in document.items() if not isinstance(v, Mapping)}
+    tables = {k: v for k, v in document.items() if isinstance(v, Mapping)}
+    text = f"[{prefix}]\n" if prefix and scalars else ""
+    text += "".join(f"{key} = {_toml_value(value)}\n" for key, value in scalars.items())
+    for key, table in tables.items():
+        name = f"{prefix}.{key}" if prefix else key
+        text += ("\n" if text else "") + _toml(table, name)
+    return text
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    # A JSON string is a valid TOML basic string.
+    return json.dumps(str(value), ensure_ascii=False)

@@ -96,7 +96,7 @@ messages = Table(
     # already), "refused" (with the destination's reason).
     Column("state", String(8), nullable=False),
     Column("destination_uid", BigInteger),  # NULL until the destination confirmed it
-    Column("fingerprint", String(64), nullable=False),  # headers and size, to match copies
+    Column("fingerprint", String(96), nullable=False),  # header hash and size, to match copies
     Column("size", BigInteger, nullable=False),
     Column("flags", Text, nullable=False, default=""),  # the source's, as last carried over
     Column("reason", Text),

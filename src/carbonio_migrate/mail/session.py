@@ -80,7 +80,7 @@ class ImapEndpoint:
             raise ImapError(
                 self.name,
                 f"login refused for {who}",
-                remedy=_login_remedy(self.role, user),
+                remedy=login_remedy(self.role, user),
             ) from None
         except (OSError, IMAPClientError) as exc:
             raise ImapError(self.name, f"login failed ({_reason(exc)})") from None
@@ -96,7 +96,8 @@ class ImapEndpoint:
             _close_quietly(client)
 
 
-def _login_remedy(role: str, user: str | None) -> str:
+def login_remedy(role: str, user: str | None) -> str:
+    """What to check when the server refuses the administrator, alone or acting as ``user``."""
     if user is None:
         return f"check the {role} IMAP admin_user and its password"
     return (

@@ -1,0 +1,93 @@
+"""Opening an account's mailbox on the source or the destination, as the administrator.
+
+The asyncio counterpart of :class:`carbonio_migrate.mail.session.ImapEndpoint`: the same
+settings, TLS verification and ways of acting as a user (SASL PLAIN with an authorization
+identity, or Dovecot's ``user*admin`` login), for the pipelined client the copy uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+from carbonio_migrate.config import ImapLogin, ImapSettings, ImapTls
+from carbonio_migrate.errors import ImapError
+from carbonio_migrate.mail.client import CommandFailed, ConnectionLost, ImapClient
+from carbonio_migrate.mail.mailbox import Mailbox
+from carbonio_migrate.mail.session import login_remedy
+from carbonio_migrate.tls import client_context
+
+
+class MailServer:
+    """One IMAP server and the administrator's credentials; opens mailboxes on demand."""
+
+    def __init__(self, settings: ImapSettings, password: str, *, role: str) -> None:
+        self.settings = settings
+        self.role = role
+        self._password = password
+        self._context: ssl.SSLContext | None = None
+        if settings.tls != ImapTls.NONE:
+            self._context = client_context(
+                settings.ca_file, verify=settings.verify_tls, what=f"the {role} IMAP server"
+            )
+
+    @property
+    def name(self) -> str:
+        """How the server is named in messages: role, host and port."""
+        return f"{self.role} IMAP {self.settings.host}:{self.settings.effective_port}"
+
+    async def open(self, user: str | None) -> Mailbox:
+        """A logged-in mailbox of ``user`` (or the administrator's own).
+
+        Raises ConnectionLost when the server cannot be reached or asks to come back later,
+        and ImapError when it refuses the certificate or the credentials.
+        """
+        client = await self._connect()
+        try:
+            await self._login(client, user)
+        except BaseException:
+            client.close()
+            raise
+        return Mailbox(client)
+
+    async def _connect(self) -> ImapClient:
+        settings = self.settings
+        try:
+            return await ImapClient.connect(
+                settings.host,
+                settings.effective_port,
+                tls=str(settings.tls),
+                context=self._context,
+                timeout=settings.timeout,
+                name=self.name,
+            )
+        except ssl.SSLCertVerificationError as exc:
+            raise ImapError(
+                self.name,
+                f"TLS certificate not trusted ({exc.verify_message})",
+                remedy="set ca_file to the CA that signed the server's certificate",
+            ) from None
+        except (OSError, TimeoutError, ssl.SSLError, asyncio.IncompleteReadError) as exc:
+            raise ConnectionLost(
+                f"{self.name}: cannot connect ({exc or type(exc).__name__})"
+            ) from None
+
+    async def _login(self, client: ImapClient, user: str | None) -> None:
+        settings = self.settings
+        try:
+            if user is None:
+                await client.authenticate_plain(settings.admin_user, self._password)
+            elif settings.login == ImapLogin.MASTER_USER:
+                identity = f"{user}{settings.master_separator}{settings.admin_user}"
+                await client.login(identity, self._password)
+            else:
+                await client.authenticate_plain(settings.admin_user, self._password, user)
+        except CommandFailed as exc:
+            if exc.transient:
+                raise ConnectionLost(f"{self.name}: {exc.status.describe()}") from None
+            who = f"{settings.admin_user} acting as {user}" if user else settings.admin_user
+            raise ImapError(
+                self.name,
+                f"login refused for {who} ({exc.status.describe()})",
+                remedy=login_remedy(self.role, user),
+            ) from None

@@ -1,0 +1,171 @@
+"""``verify``: every account's mail compared on both sides, every difference listed.
+
+Reads both servers (EXAMINE and BODY.PEEK only) and the copy's records in the state store,
+which say whether a message was copied, found already there, or refused and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.table import Table
+
+from carbonio_migrate.config import Settings
+from carbonio_migrate.errors import ExitCode, MigrateError
+from carbonio_migrate.mail.client import ConnectionLost
+from carbonio_migrate.mail.endpoint import MailServer
+from carbonio_migrate.mail.folders import FolderRules
+from carbonio_migrate.mail.journal import MessageRecord
+from carbonio_migrate.mail.verify import AccountVerification, verify_account
+from carbonio_migrate.run.connect import Connections
+from carbonio_migrate.run.mail import MailAccount, resolve_accounts
+from carbonio_migrate.run.mail_state import StateJournal, recorded_messages
+from carbonio_migrate.state import StateStore
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """What the command line chose."""
+
+    accounts: tuple[str, ...] = ()
+    workers: int | None = None
+    content: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass
+class VerifyRun:
+    """Every account's comparison."""
+
+    results: list[AccountVerification] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """Complete when every account is equal, otherwise needs attention."""
+        if all(result.equal for result in self.results):
+            return ExitCode.COMPLETE
+        return ExitCode.NEEDS_ATTENTION
+
+
+def run_verify(
+    settings: Settings,
+    connections: Connections,
+    options: VerifyOptions,
+    *,
+    accounts: Sequence[MailAccount] | None = None,
+) -> VerifyRun:
+    """Compare every account (or ``accounts``), ``workers`` at a time."""
+    started = time.monotonic()
+    chosen = (
+        list(accounts)
+        if accounts is not None
+        else resolve_accounts(settings, connections, options.accounts)
+    )
+    source = MailServer(
+        settings.source.imap,
+        connections.password(settings.source.imap, "source.imap"),
+        role="source",
+    )
+    destination = MailServer(
+        settings.destination.imap,
+        connections.password(settings.destination.imap, "destination.imap"),
+        role="destination",
+    )
+    store = StateStore.open(settings.state_url)
+    try:
+        workers = options.workers or settings.run.workers
+        results = asyncio.run(_verify_all(chosen, source, destination, store, options, workers))
+    finally:
+        store.close()
+    return VerifyRun(results, time.monotonic() - started)
+
+
+async def _verify_all(
+    accounts: list[MailAccount],
+    source: MailServer,
+    destination: MailServer,
+    store: StateStore,
+    options: VerifyOptions,
+    workers: int,
+) -> list[AccountVerification]:
+    limit = asyncio.Semaphore(workers)
+    rules = FolderRules(include=options.include, exclude=options.exclude)
+
+    async def one(account: MailAccount) -> AccountVerification:
+        journal = StateJournal(store, account.address, account.source_address, read_only=True)
+        recorded = {name: r.destination_name for name, r in journal.folders().items()}
+        states: dict[tuple[str, int], MessageRecord] = {
+            (found.folder, found.record.source_uid): found.record
+            for found in recorded_messages(store, account.address)
+        }
+        async with limit:
+            try:
+                return await verify_account(
+                    account.address,
+                    account.source_address,
+                    open_source=source.open,
+                    open_destination=destination.open,
+                    recorded=recorded,
+                    states=states,
+                    rules=rules,
+                    content=options.content,
+                )
+            except (ConnectionLost, MigrateError) as exc:
+                failed = AccountVerification(account.address, account.source_address)
+                failed.error = str(exc)
+                return failed
+
+    return list(await asyncio.gather(*(one(account) for account in accounts)))
+
+
+_TOTALS = ("copied", "present", "refused", "failed", "source_messages")
+
+
+def show_verification(console: Console, run: VerifyRun, *, folders: bool = False) -> None:
+    """Per-account totals (and, with ``folders``, per-folder counts), then every difference."""
+    table = Table(title="Verify", title_justify="left")
+    for column in ("Account", "Source", "Copied", "Already there", "Refused", "Failed", "Result"):
+        table.add_column(column, justify="left" if column in ("Account", "Result") else "right")
+    for result in run.results:
+        outcome = "error" if result.error else "equal" if result.equal else "differs"
+        table.add_row(
+            result.account,
+            str(result.source_messages),
+            str(result.copied),
+            str(result.present),
+            str(result.refused),
+            str(result.failed),
+            outcome,
+        )
+    console.print(table)
+
+    for result in run.results:
+        if folders:
+            for folder in result.folders:
+                console.print(
+                    f"{result.account}: {folder.destination} <- {', '.join(folder.sources)}: "
+                    f"source {folder.source_messages} ({folder.source_bytes} bytes), "
+                    f"destination {folder.destination_messages} "
+                    f"({folder.destination_bytes} bytes)"
+                )
+        if result.error:
+            console.print(f"{result.account}: could not be verified: {result.error}")
+        for difference in result.differences:
+            console.print(f"{result.account}: {difference.describe()}")
+
+    totals = [sum(getattr(r, name) for r in run.results) for name in _TOTALS]
+    console.print(
+        f"Totals: {totals[0]} copied + {totals[1]} already there + {totals[2]} refused + "
+        f"{totals[3]} failed = {sum(totals[:4])} of {totals[4]} source messages."
+    )
+    equal = sum(1 for result in run.results if result.equal)
+    console.print(
+        f"{equal} of {len(run.results)} account(s) equal on both sides "
+        f"(checked in {run.elapsed:.1f} s)."
+    )
