@@ -5,31 +5,21 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from carbonio_migrate import __version__, logs
-from carbonio_migrate.carbonio.prov import CommandFile
 from carbonio_migrate.config import DEFAULT_CONFIG_NAME, Settings, load_settings
 from carbonio_migrate.config_template import Preset, render_template
 from carbonio_migrate.errors import ExitCode, MigrateError
-from carbonio_migrate.provision.dl_csv import read_list_file
-from carbonio_migrate.provision.planner import QUIET_LIST
-from carbonio_migrate.report import console as report
-from carbonio_migrate.report import provision as report_provision
-from carbonio_migrate.report.json_output import dumps
-from carbonio_migrate.run import calendars as calendars_run
-from carbonio_migrate.run import contacts as contacts_run
-from carbonio_migrate.run import imports as imports_run
-from carbonio_migrate.run import mail as mail_run
-from carbonio_migrate.run import provision as provision_run
-from carbonio_migrate.run import verify as verify_run
-from carbonio_migrate.run.check import Checker, Status
-from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.plan import make_plan
-from carbonio_migrate.state import StateStore
+
+if TYPE_CHECKING:
+    from carbonio_migrate.run.imports import PhaseResult
+
+# Each command imports its phase when it runs: loading every phase's libraries up front
+# would slow down every command, the quick ones (a no-op rerun, --help) most of all.
 
 log = logging.getLogger("carbonio_migrate")
 
@@ -102,9 +92,13 @@ def check(config: ConfigOption = Path(DEFAULT_CONFIG_NAME)) -> None:
 
     Example: carbonio-migrate check -c migration.toml
     """
+    from carbonio_migrate.report.console import show_findings
+    from carbonio_migrate.run.check import Checker, Status
+    from carbonio_migrate.run.connect import Connections
+
     settings = _settings(config)
     findings = Checker(settings, Connections(settings)).run()
-    report.show_findings(Console(highlight=False, soft_wrap=True), findings)
+    show_findings(Console(highlight=False, soft_wrap=True), findings)
     if any(finding.status == Status.FAIL for finding in findings):
         raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 
@@ -121,12 +115,17 @@ def plan(
 
     Example: carbonio-migrate plan --json > plan.json
     """
+    from carbonio_migrate.report.console import show_plan
+    from carbonio_migrate.report.json_output import dumps
+    from carbonio_migrate.run.connect import Connections
+    from carbonio_migrate.run.plan import make_plan
+
     settings = _settings(config)
     result = make_plan(settings, Connections(settings))
     if json:
         print(dumps(result))
     else:
-        report.show_plan(Console(soft_wrap=True), result)
+        show_plan(Console(soft_wrap=True), result)
     if result.problems:
         raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 
@@ -154,6 +153,11 @@ def provision(
 
     Example: carbonio-migrate provision --dry-run, then carbonio-migrate provision
     """
+    from carbonio_migrate.report import provision as report_provision
+    from carbonio_migrate.run import provision as provision_run
+    from carbonio_migrate.run.connect import Connections
+    from carbonio_migrate.state import StateStore
+
     settings = _settings(config)
     connections = Connections(settings)
     console = Console(highlight=False, soft_wrap=True)
@@ -194,6 +198,10 @@ def dl_commands(
 
     Example: carbonio-migrate dl-commands dl_provisioning.csv -o dl_provisioning.cmd
     """
+    from carbonio_migrate.carbonio.prov import CommandFile
+    from carbonio_migrate.provision.dl_csv import read_list_file
+    from carbonio_migrate.provision.planner import QUIET_LIST
+
     found = read_list_file(csv_file)
     stream = output.open("w", encoding="utf-8", newline="\n") if output else sys.stdout
     commands = CommandFile(stream)
@@ -266,6 +274,9 @@ def mail(
 
     Example: carbonio-migrate mail --workers 8, later carbonio-migrate mail for the delta
     """
+    from carbonio_migrate.run import mail as mail_run
+    from carbonio_migrate.run.connect import Connections
+
     settings = _settings(config)
     options = mail_run.MailOptions(
         accounts=tuple(account or ()),
@@ -308,6 +319,9 @@ def verify(
 
     Example: carbonio-migrate verify --account jdoe@example.com --content
     """
+    from carbonio_migrate.run import verify as verify_run
+    from carbonio_migrate.run.connect import Connections
+
     settings = _settings(config)
     options = verify_run.VerifyOptions(
         tuple(account or ()),
@@ -337,6 +351,10 @@ def calendars(
 
     Example: carbonio-migrate calendars --dry-run, then carbonio-migrate calendars
     """
+    from carbonio_migrate.run import calendars as calendars_run
+    from carbonio_migrate.run import imports as imports_run
+    from carbonio_migrate.run.connect import Connections
+
     settings = _settings(config)
     use_dav = from_dav or (settings.source.dav is not None and settings.files.calendars is None)
     options = imports_run.Options(dry_run, write_commands, tuple(account or ()), use_dav=use_dav)
@@ -368,6 +386,10 @@ def contacts(
 
     Example: carbonio-migrate contacts --account jdoe@example.com
     """
+    from carbonio_migrate.run import contacts as contacts_run
+    from carbonio_migrate.run import imports as imports_run
+    from carbonio_migrate.run.connect import Connections
+
     settings = _settings(config)
     use_dav = from_dav or (settings.source.dav is not None and settings.files.contacts is None)
     options = imports_run.Options(
@@ -377,7 +399,10 @@ def contacts(
     _show_import(result, as_json=json)
 
 
-def _show_import(result: imports_run.PhaseResult, *, as_json: bool) -> None:
+def _show_import(result: PhaseResult, *, as_json: bool) -> None:
+    from carbonio_migrate.report.json_output import dumps
+    from carbonio_migrate.run import imports as imports_run
+
     if as_json:
         print(dumps(result))
     else:
