@@ -57,7 +57,7 @@ def modify_domain(domain: Domain, mods: list[Modification]) -> None:
 
 
 def modify_server(store: Store, server: Server, mods: list[Modification]) -> None:
-    """Apply changes to a server, validating scheduled domains and steering the EAGER thread."""
+    """Apply changes to a server: check scheduled domains, start or stop the EAGER thread."""
     for mod in mods:
         if mod.name.lower() == SCHEDULED.lower() and mod.op != "-":
             for value in mod.values:

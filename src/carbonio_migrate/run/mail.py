@@ -125,6 +125,20 @@ def resolve_accounts(
     return chosen
 
 
+def mail_servers(settings: Settings, connections: Connections) -> tuple[MailServer, MailServer]:
+    """The source and destination IMAP servers, with their administrators' passwords."""
+    source = settings.source.imap
+    destination = settings.destination.imap
+    return (
+        MailServer(source, connections.password(source, "source.imap"), role="source"),
+        MailServer(
+            destination,
+            connections.password(destination, "destination.imap"),
+            role="destination",
+        ),
+    )
+
+
 def run_mail(
     settings: Settings,
     connections: Connections,
@@ -141,16 +155,7 @@ def run_mail(
         if accounts is not None
         else resolve_accounts(settings, connections, options.accounts)
     )
-    source = MailServer(
-        settings.source.imap,
-        connections.password(settings.source.imap, "source.imap"),
-        role="source",
-    )
-    destination = MailServer(
-        settings.destination.imap,
-        connections.password(settings.destination.imap, "destination.imap"),
-        role="destination",
-    )
+    source, destination = mail_servers(settings, connections)
     store = StateStore.open(settings.state_url)
     try:
         workers = options.workers or settings.run.workers

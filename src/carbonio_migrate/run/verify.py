@@ -22,7 +22,7 @@ from carbonio_migrate.mail.folders import FolderRules
 from carbonio_migrate.mail.journal import MessageRecord
 from carbonio_migrate.mail.verify import AccountVerification, verify_account
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, resolve_accounts
+from carbonio_migrate.run.mail import MailAccount, mail_servers, resolve_accounts
 from carbonio_migrate.run.mail_state import StateJournal, recorded_messages
 from carbonio_migrate.state import StateStore
 
@@ -67,16 +67,7 @@ def run_verify(
         if accounts is not None
         else resolve_accounts(settings, connections, options.accounts)
     )
-    source = MailServer(
-        settings.source.imap,
-        connections.password(settings.source.imap, "source.imap"),
-        role="source",
-    )
-    destination = MailServer(
-        settings.destination.imap,
-        connections.password(settings.destination.imap, "destination.imap"),
-        role="destination",
-    )
+    source, destination = mail_servers(settings, connections)
     store = StateStore.open(settings.state_url)
     try:
         workers = options.workers or settings.run.workers
