@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := slapd ldap-utils dovecot-core dovecot-imapd isync openssl python3-venv
+DEBIAN_PACKAGES := slapd ldap-utils dovecot-core dovecot-imapd isync openssl ca-certificates python3-venv
 STAMP := $(VENV)/.installed
 
 .PHONY: test demo lint typecheck system-packages clean
