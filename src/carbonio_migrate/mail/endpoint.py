@@ -10,31 +10,15 @@ from __future__ import annotations
 import asyncio
 import ssl
 
-from carbonio_migrate.config import ImapLogin, ImapSettings, ImapTls
+from carbonio_migrate.config import ImapLogin
 from carbonio_migrate.errors import ImapError
 from carbonio_migrate.mail.client import CommandFailed, ConnectionLost, ImapClient
 from carbonio_migrate.mail.mailbox import Mailbox
-from carbonio_migrate.mail.session import login_remedy
-from carbonio_migrate.tls import client_context
+from carbonio_migrate.mail.session import ImapServer, login_remedy
 
 
-class MailServer:
-    """One IMAP server and the administrator's credentials; opens mailboxes on demand."""
-
-    def __init__(self, settings: ImapSettings, password: str, *, role: str) -> None:
-        self.settings = settings
-        self.role = role
-        self._password = password
-        self._context: ssl.SSLContext | None = None
-        if settings.tls != ImapTls.NONE:
-            self._context = client_context(
-                settings.ca_file, verify=settings.verify_tls, what=f"the {role} IMAP server"
-            )
-
-    @property
-    def name(self) -> str:
-        """How the server is named in messages: role, host and port."""
-        return f"{self.role} IMAP {self.settings.host}:{self.settings.effective_port}"
+class MailServer(ImapServer):
+    """Asynchronous, pipelining sessions for copying and verifying; opens mailboxes on demand."""
 
     async def open(self, user: str | None) -> Mailbox:
         """A logged-in mailbox of ``user`` (or the administrator's own).

@@ -23,8 +23,8 @@ from carbonio_migrate.tls import client_context
 log = logging.getLogger(__name__)
 
 
-class ImapEndpoint:
-    """One IMAP server with the administrator's credentials: opens sessions on demand."""
+class ImapServer:
+    """One IMAP server with the administrator's credentials and its verified TLS context."""
 
     def __init__(self, settings: ImapSettings, password: str, *, role: str) -> None:
         self.settings = settings
@@ -40,6 +40,10 @@ class ImapEndpoint:
     def name(self) -> str:
         """How the server is named in messages: role, host and port."""
         return f"{self.role} IMAP {self.settings.host}:{self.settings.effective_port}"
+
+
+class ImapEndpoint(ImapServer):
+    """Blocking sessions (imapclient) for the quick reads of check and plan."""
 
     def connect(self) -> IMAPClient:
         """A connected, TLS-protected, not yet authenticated client."""
