@@ -332,7 +332,7 @@ class Settings(_Section):
 
     @property
     def state_url(self) -> str:
-        """The state store: a SQLAlchemy URL, by default a SQLite file beside the config."""
+        """The state store's sqlite:/// URL, by default a file beside the config."""
         state = self.run.state or DEFAULT_STATE_NAME
         if "://" in state:
             return state

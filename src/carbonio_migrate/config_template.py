@@ -132,7 +132,7 @@ polling_interval = "1m"
 
 [run]
 workers = 4
-# state = "migration-state.sqlite"          # or postgresql://host/db to spread work on hosts
+# state = "migration-state.sqlite"          # the state store, a SQLite file
 """
 
 

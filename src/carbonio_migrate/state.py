@@ -2,135 +2,99 @@
 
 State is the truth a rerun trusts. Each write is its own small transaction, so a process
 killed at any moment loses at most the step it was taking. The store is a SQLite file beside
-the configuration by default (write-ahead log, so a kill never corrupts it), or any SQLAlchemy
-URL, such as PostgreSQL when several hosts share the work.
+the configuration by default, in write-ahead-log mode so that a kill never corrupts it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.exc import SQLAlchemyError
-
 from carbonio_migrate.errors import StateError
+
+# The standard library's sqlite3 rather than an SQL toolkit: the toolkit took longer to import
+# than a whole rerun that finds nothing to do, and the store needs only a dozen statements.
 
 SCHEMA_VERSION = 2
 
-metadata = MetaData()
-
-meta = Table(
-    "meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
-
-accounts = Table(
-    "accounts",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("address", String(320), nullable=False, unique=True),  # on the destination
-    Column("source_address", String(320), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-phases = Table(
-    "phases",
-    metadata,
-    Column("account_id", ForeignKey("accounts.id"), primary_key=True),
-    Column("phase", String(32), primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("detail", Text),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-folders = Table(
-    "folders",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("account_id", ForeignKey("accounts.id"), nullable=False),
-    Column("source_name", Text, nullable=False),
-    Column("destination_name", Text, nullable=False),
-    Column("subscribed", Boolean, nullable=False, default=False),
-    # The UIDVALIDITYs the UID map in `messages` holds for; a change on either side voids it.
-    Column("source_uidvalidity", BigInteger),
-    Column("destination_uidvalidity", BigInteger),
-    # The source's STATUS at the start of the last complete pass: unchanged means nothing to do.
-    Column("source_uidnext", BigInteger),
-    Column("source_messages", BigInteger),
-    Column("source_highestmodseq", BigInteger),
-    UniqueConstraint("account_id", "source_name"),
-)
-
-messages = Table(
-    "messages",
-    metadata,
-    Column("folder_id", ForeignKey("folders.id"), primary_key=True),
-    Column("source_uid", BigInteger, primary_key=True),
-    # "intent" (APPEND about to be sent, answer unknown), "copied", "present" (found there
-    # already), "refused" (with the destination's reason).
-    Column("state", String(8), nullable=False),
-    Column("destination_uid", BigInteger),  # NULL until the destination confirmed it
-    Column("fingerprint", String(96), nullable=False),  # header hash and size, to match copies
-    Column("size", BigInteger, nullable=False),
-    Column("flags", Text, nullable=False, default=""),  # the source's, as last carried over
-    Column("reason", Text),
-    Index("messages_by_state", "folder_id", "state"),
-)
-
-items = Table(
-    "items",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("account_id", ForeignKey("accounts.id"), nullable=False),
-    Column("kind", String(16), nullable=False),  # "event" or "contact"
-    Column("key", Text, nullable=False),  # the event's UID, or the contact's identity
-    Column("fingerprint", String(64), nullable=False),
-    # "imported"; "written" to a command file; "uncertain" when the server failed mid-import.
-    Column("status", String(16), nullable=False, default="imported"),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("account_id", "kind", "key"),
-)
-
-events = Table(
-    "events",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("level", String(8), nullable=False),
-    Column("phase", String(32), nullable=False),
-    Column("account", String(320)),
-    Column("location", Text),  # file:line, folder/UID, ...
-    Column("message", Text, nullable=False),
-    Column("details", Text),  # JSON
-)
-
-Index("events_by_account", events.c.account, events.c.phase)
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR(64) PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    address VARCHAR(320) NOT NULL UNIQUE,  -- on the destination
+    source_address VARCHAR(320) NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS phases (
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    phase VARCHAR(32) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    detail TEXT,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (account_id, phase)
+);
+CREATE TABLE IF NOT EXISTS folders (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    source_name TEXT NOT NULL,
+    destination_name TEXT NOT NULL,
+    subscribed BOOLEAN NOT NULL DEFAULT 0,
+    -- The UIDVALIDITYs the UID map in messages holds for; a change on either side voids it.
+    source_uidvalidity BIGINT,
+    destination_uidvalidity BIGINT,
+    -- The source's STATUS at the start of the last complete pass: unchanged, nothing to do.
+    source_uidnext BIGINT,
+    source_messages BIGINT,
+    source_highestmodseq BIGINT,
+    UNIQUE (account_id, source_name)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    folder_id INTEGER NOT NULL REFERENCES folders (id),
+    source_uid BIGINT NOT NULL,
+    -- "intent" (APPEND about to be sent, answer unknown), "copied", "present" (found there
+    -- already), "refused" (with the destination's reason).
+    state VARCHAR(8) NOT NULL,
+    destination_uid BIGINT,  -- NULL until the destination confirmed it
+    fingerprint VARCHAR(96) NOT NULL,  -- header hash and size, to match copies
+    size BIGINT NOT NULL,
+    flags TEXT NOT NULL DEFAULT '',  -- the source's, as last carried over
+    reason TEXT,
+    PRIMARY KEY (folder_id, source_uid)
+);
+CREATE INDEX IF NOT EXISTS messages_by_state ON messages (folder_id, state);
+CREATE TABLE IF NOT EXISTS items (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    kind VARCHAR(16) NOT NULL,  -- "event" or "contact"
+    key TEXT NOT NULL,  -- the event's UID, or the contact's identity
+    fingerprint VARCHAR(64) NOT NULL,
+    -- "imported"; "written" to a command file; "uncertain" when the server failed mid-import.
+    status VARCHAR(16) NOT NULL DEFAULT 'imported',
+    imported_at TIMESTAMP NOT NULL,
+    UNIQUE (account_id, kind, key)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    at TIMESTAMP NOT NULL,
+    level VARCHAR(8) NOT NULL,
+    phase VARCHAR(32) NOT NULL,
+    account VARCHAR(320),
+    location TEXT,  -- file:line, folder/UID, ...
+    message TEXT NOT NULL,
+    details TEXT  -- JSON
+);
+CREATE INDEX IF NOT EXISTS events_by_account ON events (account, phase);
+"""
 
 
 class PhaseStatus(StrEnum):
@@ -155,98 +119,152 @@ class Event:
     message: str
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _now() -> str:
+    return datetime.now(UTC).isoformat(sep=" ")
 
 
 class StateStore:
-    """Progress of the migration, kept in a database; safe to share between threads."""
+    """Progress of the migration, kept in a database; safe to share between threads.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    Each thread gets its own connection to the file; SQLite's locking and the busy timeout
+    keep their writes apart.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str) -> StateStore:
-        """Open (and create or check the schema of) the store at a SQLAlchemy URL."""
+        """Open (and create or check the schema of) the store at a ``sqlite:///path`` URL."""
+        store = cls(_sqlite_path(url))
         try:
-            engine = create_engine(url)
-        except (SQLAlchemyError, ValueError) as exc:
-            raise StateError(f"state store {url!r} cannot be used: {exc}") from None
+            store._prepare_schema()
+        except StateError:
+            store.close()
+            raise
 
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _tune_sqlite)
-
-        store = cls(engine)
-        store._prepare_schema(url)
-        return store
-
-    def close(self) -> None:
-        """Release the database connections."""
-        self.engine.dispose()
-
-    def _prepare_schema(self, url: str) -> None:
-        try:
-            metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                found = conn.execute(select(meta.c.value).where(meta.c.key == "schema")).scalar()
-                if found is None:
-                    conn.execute(insert(meta).values(key="schema", value=str(SCHEMA_VERSION)))
-        except SQLAlchemyError as exc:
-            raise StateError(
-                f"state store {url!r} cannot be opened: {getattr(exc, 'orig', None) or exc}"
-            ) from None
-
-        if found is not None and int(found) != SCHEMA_VERSION:
+        found = store.value("SELECT value FROM meta WHERE key = 'schema'")
+        if int(found) != SCHEMA_VERSION:
+            store.close()
             raise StateError(
                 f"state store {url!r} has schema version {found}, this program uses "
                 f"{SCHEMA_VERSION}",
                 remedy="use the carbonio-migrate version that wrote it, or a new state file",
             )
+        return store
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def _prepare_schema(self) -> None:
+        with self._errors():
+            self._connection().executescript(SCHEMA)  # each statement is idempotent
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT DO NOTHING",
+                (str(SCHEMA_VERSION),),
+            )
+
+    # -- statements -----------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = _connect(self.path)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed when the block ends, rolled back when it raises.
+
+        Database errors come out as :class:`StateError`.
+        """
+        with self._errors():
+            connection = self._connection()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Every row a query answers, its columns readable by name."""
+        with self._errors():
+            return self._connection().execute(sql, parameters).fetchall()
+
+    def value(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        """The first column of a query's first row, or None when it answers no row."""
+        with self._errors():
+            row = self._connection().execute(sql, parameters).fetchone()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StateError(f"state store {self.path} cannot be used: {exc}") from None
 
     # -- accounts and phases ----------------------------------------------------------------
 
     def account_id(self, address: str, *, source_address: str | None = None) -> int:
         """The id of the account with this destination address, created on first use."""
-        with self.engine.begin() as conn:
-            found = conn.execute(
-                select(accounts.c.id).where(accounts.c.address == address)
-            ).scalar()
-            if found is not None:
-                return int(found)
-            created = conn.execute(
-                insert(accounts)
-                .values(
-                    address=address, source_address=source_address or address, created_at=_now()
-                )
-                .returning(accounts.c.id)
-            ).scalar_one()
-            return int(created)
+        found = self.value("SELECT id FROM accounts WHERE address = ?", (address,))
+        if found is not None:
+            return int(found)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO accounts (address, source_address, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (address) DO NOTHING",
+                (address, source_address or address, _now()),
+            )
+        return int(self.value("SELECT id FROM accounts WHERE address = ?", (address,)))
 
     def set_phase(
         self, address: str, phase: str, status: PhaseStatus, detail: str | None = None
     ) -> None:
         """Record where an account stands in a phase."""
         account = self.account_id(address)
-        values = {"status": str(status), "detail": detail, "updated_at": _now()}
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(phases)
-                .where(phases.c.account_id == account, phases.c.phase == phase)
-                .values(**values)
-            ).rowcount
-            if not changed:
-                conn.execute(insert(phases).values(account_id=account, phase=phase, **values))
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO phases (account_id, phase, status, detail, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, phase) DO UPDATE SET"
+                " status = excluded.status, detail = excluded.detail,"
+                " updated_at = excluded.updated_at",
+                (account, phase, str(status), detail, _now()),
+            )
 
     def phase_status(self, address: str, phase: str) -> PhaseStatus | None:
         """Where an account stands in a phase; None when the phase never ran for it."""
-        query = (
-            select(phases.c.status)
-            .join(accounts, accounts.c.id == phases.c.account_id)
-            .where(accounts.c.address == address, phases.c.phase == phase)
+        found = self.value(
+            "SELECT status FROM phases JOIN accounts ON accounts.id = phases.account_id"
+            " WHERE accounts.address = ? AND phases.phase = ?",
+            (address, phase),
         )
-        with self.engine.connect() as conn:
-            found = conn.execute(query).scalar()
         return PhaseStatus(found) if found else None
+
+    def phase_accounts(self, phase: str) -> list[tuple[str, str]]:
+        """(address, source address) of every account that has been through ``phase``."""
+        rows = self.rows(
+            "SELECT address, source_address FROM accounts"
+            " JOIN phases ON phases.account_id = accounts.id"
+            " WHERE phases.phase = ? ORDER BY address",
+            (phase,),
+        )
+        return [(str(row["address"]), str(row["source_address"])) for row in rows]
 
     # -- the event log ------------------------------------------------------------------------
 
@@ -261,36 +279,60 @@ class StateStore:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Append one entry to the event log."""
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             conn.execute(
-                insert(events).values(
-                    at=_now(),
-                    level=level,
-                    phase=phase,
-                    account=account,
-                    location=location,
-                    message=message,
-                    details=json.dumps(details) if details else None,
-                )
+                "INSERT INTO events (at, level, phase, account, location, message, details)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _now(),
+                    level,
+                    phase,
+                    account,
+                    location,
+                    message,
+                    json.dumps(details) if details else None,
+                ),
             )
 
     def events(self, *, phase: str | None = None, account: str | None = None) -> Iterator[Event]:
         """The event log in order, optionally for one phase or account."""
-        query = select(events).order_by(events.c.id)
+        sql = "SELECT at, level, phase, account, location, message FROM events WHERE 1 = 1"
+        parameters: list[str] = []
         if phase:
-            query = query.where(events.c.phase == phase)
+            sql += " AND phase = ?"
+            parameters.append(phase)
         if account:
-            query = query.where(events.c.account == account)
-        with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                yield Event(row.at, row.level, row.phase, row.account, row.location, row.message)
+            sql += " AND account = ?"
+            parameters.append(account)
+        for row in self.rows(sql + " ORDER BY id", parameters):
+            at = datetime.fromisoformat(row["at"])
+            yield Event(
+                at, row["level"], row["phase"], row["account"], row["location"], row["message"]
+            )
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL keeps the file consistent when the process is killed; wait for other writers."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_path(url: str) -> str:
+    """The file of a ``sqlite:///path`` URL (four slashes for an absolute path)."""
+    scheme, separator, rest = url.partition("://")
+    if scheme != "sqlite" or not separator:
+        # TODO: a PostgreSQL store, for work spread over several hosts, is not supported yet;
+        # until it is, every host would need its own file and its own share of the accounts.
+        raise StateError(
+            f"state store {url!r} cannot be used: only sqlite:///path URLs are supported",
+            remedy="set run.state to a file path",
+        )
+    return rest.removeprefix("/") or ":memory:"
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), rows readable by name.
+
+    WAL keeps the file consistent when the process is killed; the busy timeout lets other
+    writers finish first.
+    """
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection

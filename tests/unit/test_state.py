@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from carbonio_migrate.errors import StateError
-from carbonio_migrate.state import PhaseStatus, StateStore, meta
+from carbonio_migrate.state import PhaseStatus, StateStore
 
 
 def test_accounts_phases_and_events_survive_reopening(tmp_path: Path) -> None:
@@ -33,10 +34,9 @@ def test_accounts_phases_and_events_survive_reopening(tmp_path: Path) -> None:
 
 def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/state.sqlite"
-    store = StateStore.open(url)
-    with store.engine.begin() as conn:
-        conn.execute(update(meta).where(meta.c.key == "schema").values(value="99"))
-    store.close()
+    StateStore.open(url).close()
+    with sqlite3.connect(tmp_path / "state.sqlite") as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
 
     with pytest.raises(StateError, match="schema version 99"):
         StateStore.open(url)
@@ -63,3 +63,24 @@ def test_a_killed_writer_leaves_every_committed_step(tmp_path: Path) -> None:
 def test_an_unusable_url_is_a_clear_error() -> None:
     with pytest.raises(StateError, match="cannot be"):
         StateStore.open("nosuchdialect://x")
+
+
+def test_an_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StateError, match="cannot be used"):
+        StateStore.open(f"sqlite:///{tmp_path}/no/such/folder/state.sqlite")
+
+
+def test_threads_write_through_their_own_connections(tmp_path: Path) -> None:
+    store = StateStore.open(f"sqlite:///{tmp_path}/state.sqlite")
+
+    def write(index: int) -> None:
+        store.set_phase(f"user{index}@example.io", "contacts", PhaseStatus.DONE)
+
+    threads = [threading.Thread(target=write, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    found = store.phase_accounts("contacts")
+    assert [address for address, _ in found] == sorted(f"user{i}@example.io" for i in range(8))

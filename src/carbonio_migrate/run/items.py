@@ -12,13 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import SQLAlchemyError
-
-from carbonio_migrate.errors import StateError
-from carbonio_migrate.state import StateStore, items
-
-_BATCH = 500  # keys per IN (...) list: well below every database's limit
+from carbonio_migrate.state import StateStore
 
 
 class ItemKind(StrEnum):
@@ -46,15 +40,11 @@ class KnownItem:
 
 def known_items(store: StateStore, account_id: int, kind: ItemKind) -> dict[str, KnownItem]:
     """Every recorded item of one kind for an account, by key."""
-    query = select(items.c.key, items.c.fingerprint, items.c.status).where(
-        items.c.account_id == account_id, items.c.kind == str(kind)
+    rows = store.rows(
+        "SELECT key, fingerprint, status FROM items WHERE account_id = ? AND kind = ?",
+        (account_id, str(kind)),
     )
-    try:
-        with store.engine.connect() as conn:
-            rows = conn.execute(query).all()
-    except SQLAlchemyError as exc:
-        raise StateError(f"state store: items cannot be read ({exc})") from None
-    return {row.key: KnownItem(row.fingerprint, ItemStatus(row.status)) for row in rows}
+    return {row["key"]: KnownItem(row["fingerprint"], ItemStatus(row["status"])) for row in rows}
 
 
 def record_items(
@@ -65,34 +55,17 @@ def record_items(
     status: ItemStatus,
 ) -> None:
     """Record (key, fingerprint) pairs with a status, replacing earlier rows, atomically."""
-    pairs = list(entries)
-    if not pairs:
+    now = datetime.now(UTC).isoformat(sep=" ")
+    rows = [
+        (account_id, str(kind), key, fingerprint, str(status), now) for key, fingerprint in entries
+    ]
+    if not rows:
         return
-    now = datetime.now(UTC)
-    try:
-        with store.engine.begin() as conn:
-            for start in range(0, len(pairs), _BATCH):
-                keys = [key for key, _ in pairs[start : start + _BATCH]]
-                conn.execute(
-                    delete(items).where(
-                        items.c.account_id == account_id,
-                        items.c.kind == str(kind),
-                        items.c.key.in_(keys),
-                    )
-                )
-            conn.execute(
-                insert(items),
-                [
-                    {
-                        "account_id": account_id,
-                        "kind": str(kind),
-                        "key": key,
-                        "fingerprint": fingerprint,
-                        "status": str(status),
-                        "imported_at": now,
-                    }
-                    for key, fingerprint in pairs
-                ],
-            )
-    except SQLAlchemyError as exc:
-        raise StateError(f"state store: items cannot be recorded ({exc})") from None
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO items (account_id, kind, key, fingerprint, status, imported_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, kind, key) DO UPDATE SET"
+            " fingerprint = excluded.fingerprint, status = excluded.status,"
+            " imported_at = excluded.imported_at",
+            rows,
+        )
