@@ -1,10 +1,7 @@
 """carbonio-migrate: move an organisation from a generic IMAP and LDAP/AD system to Carbonio."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("carbonio-migrate")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# Kept here rather than read from the installed metadata, which costs every command a slower
+# start; pyproject.toml takes the package's version from this line.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -14,7 +14,7 @@ from carbonio_migrate.config import ImapLogin
 from carbonio_migrate.errors import ImapError
 from carbonio_migrate.mail.client import CommandFailed, ConnectionLost, ImapClient
 from carbonio_migrate.mail.mailbox import Mailbox
-from carbonio_migrate.mail.session import ImapServer, login_remedy
+from carbonio_migrate.mail.server import ImapServer, login_remedy
 
 
 class MailServer(ImapServer):

@@ -1,8 +1,7 @@
-"""IMAP sessions as an administrator who opens other people's mailboxes.
+"""Blocking IMAP sessions (imapclient) as an administrator who opens other people's mailboxes.
 
-Two ways of acting as a user are supported: SASL PLAIN with an authorization identity (what
-Carbonio and most servers accept, RFC 4616) and the ``user*admin`` login of Dovecot's master
-users. Certificates are verified unless the configuration turns that off.
+Used by the quick reads of ``check`` and ``plan``; the copy itself runs on the asyncio
+client of :mod:`carbonio_migrate.mail.endpoint`.
 """
 
 from __future__ import annotations
@@ -16,30 +15,11 @@ from contextlib import contextmanager, suppress
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from carbonio_migrate.config import ImapLogin, ImapSettings, ImapTls
+from carbonio_migrate.config import ImapLogin, ImapTls
 from carbonio_migrate.errors import ImapError
-from carbonio_migrate.tls import client_context
+from carbonio_migrate.mail.server import ImapServer, login_remedy
 
 log = logging.getLogger(__name__)
-
-
-class ImapServer:
-    """One IMAP server with the administrator's credentials and its verified TLS context."""
-
-    def __init__(self, settings: ImapSettings, password: str, *, role: str) -> None:
-        self.settings = settings
-        self.role = role
-        self._password = password
-        self._context: ssl.SSLContext | None = None
-        if settings.tls != ImapTls.NONE:
-            self._context = client_context(
-                settings.ca_file, verify=settings.verify_tls, what=f"the {role} IMAP server"
-            )
-
-    @property
-    def name(self) -> str:
-        """How the server is named in messages: role, host and port."""
-        return f"{self.role} IMAP {self.settings.host}:{self.settings.effective_port}"
 
 
 class ImapEndpoint(ImapServer):
@@ -98,16 +78,6 @@ class ImapEndpoint(ImapServer):
             yield client
         finally:
             _close_quietly(client)
-
-
-def login_remedy(role: str, user: str | None) -> str:
-    """What to check when the server refuses the administrator, alone or acting as ``user``."""
-    if user is None:
-        return f"check the {role} IMAP admin_user and its password"
-    return (
-        f"check that the {role} administrator may open other mailboxes (on Carbonio: a global "
-        f"admin, or the adminLoginAs right) and that {user} exists with IMAP enabled"
-    )
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from carbonio_migrate.carbonio.soap import AdminClient
+from typing import TYPE_CHECKING
+
 from carbonio_migrate.config import Credentials, Settings
-from carbonio_migrate.directory.connection import DirectoryConnection
-from carbonio_migrate.mail.session import ImapEndpoint
 from carbonio_migrate.secrets import obtain_password
-from carbonio_migrate.tls import client_context
+
+if TYPE_CHECKING:
+    from carbonio_migrate.carbonio.soap import AdminClient
+    from carbonio_migrate.directory.connection import DirectoryConnection
+    from carbonio_migrate.mail.session import ImapEndpoint
+
+# Each client's library is imported when that client is first built: a command that needs
+# only some of the servers (a no-op mail pass, say) then starts without loading the others.
 
 
 class Connections:
@@ -25,21 +31,30 @@ class Connections:
 
     def directory(self) -> DirectoryConnection:
         """A (not yet opened) connection to the source directory."""
+        from carbonio_migrate.directory.connection import DirectoryConnection
+
         directory = self.settings.source.directory
         return DirectoryConnection(directory, self.password(directory, "source.directory"))
 
     def source_imap(self) -> ImapEndpoint:
         """The source IMAP server."""
+        from carbonio_migrate.mail.session import ImapEndpoint
+
         imap = self.settings.source.imap
         return ImapEndpoint(imap, self.password(imap, "source.imap"), role="source")
 
     def destination_imap(self) -> ImapEndpoint:
         """Carbonio's IMAP service."""
+        from carbonio_migrate.mail.session import ImapEndpoint
+
         imap = self.settings.destination.imap
         return ImapEndpoint(imap, self.password(imap, "destination.imap"), role="destination")
 
     def admin(self) -> AdminClient:
         """A client of Carbonio's admin SOAP API (not yet logged in)."""
+        from carbonio_migrate.carbonio.soap import AdminClient
+        from carbonio_migrate.tls import client_context
+
         destination = self.settings.destination
         context = client_context(
             destination.ca_file,

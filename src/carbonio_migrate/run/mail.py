@@ -28,7 +28,6 @@ from rich.table import Table
 from rich.text import Text
 
 from carbonio_migrate.config import Settings
-from carbonio_migrate.directory.reader import read_directory
 from carbonio_migrate.errors import ExitCode, MigrateError
 from carbonio_migrate.mail.client import CommandFailed, ConnectionLost
 from carbonio_migrate.mail.copy import AccountCopy, AccountResult, CopyOptions
@@ -98,29 +97,58 @@ class MailRun:
 
 
 def resolve_accounts(
-    settings: Settings, connections: Connections, wanted: Sequence[str]
+    settings: Settings,
+    connections: Connections,
+    wanted: Sequence[str],
+    store: StateStore | None = None,
 ) -> list[MailAccount]:
-    """The directory's accounts (all, or those named by destination or source address)."""
-    # TODO: the directory is read on every run, also with --account; taking known accounts
-    # from the state store would spare a no-op run the LDAP search (a few tenths of a second).
+    """The accounts to work on: all of the directory's, or those named by either address.
+
+    Named accounts that an earlier mail run already went through are taken from the state
+    store, which spares a rerun the directory search; any other name is looked up there.
+    """
+    lowered = [name.strip().lower() for name in wanted]
+    if lowered and store is not None:
+        recorded = [MailAccount(*pair) for pair in store.phase_accounts(PHASE)]
+        chosen = _choose(recorded, lowered)
+        if chosen is not None:
+            return chosen
+
+    found = _directory_accounts(settings, connections)
+    if not lowered:
+        return found
+    chosen = _choose(found, lowered)
+    if chosen is None:
+        missing = next(n for n in lowered if not _named(found, n))
+        raise MigrateError(
+            f"{missing} is not an account of the source directory",
+            remedy="give the address as the directory or Carbonio knows it",
+        )
+    return chosen
+
+
+def _directory_accounts(settings: Settings, connections: Connections) -> list[MailAccount]:
+    from carbonio_migrate.directory.reader import read_directory  # only when needed: ldap3
+
     with connections.directory() as directory:
         snapshot = read_directory(settings, directory)
     people = list(snapshot.people)
     if settings.source.directory.include_disabled:
         people += snapshot.disabled
-    found = [MailAccount(person.address, person.source_address) for person in people]
-    if not wanted:
-        return found
+    return [MailAccount(person.address, person.source_address) for person in people]
 
-    chosen = []
-    lowered = [name.strip().lower() for name in wanted]
-    for name in lowered:
-        match = [a for a in found if name in (a.address, a.source_address)]
+
+def _named(accounts: Sequence[MailAccount], name: str) -> list[MailAccount]:
+    return [a for a in accounts if name in (a.address, a.source_address)]
+
+
+def _choose(accounts: Sequence[MailAccount], names: Sequence[str]) -> list[MailAccount] | None:
+    """The accounts each name designates, in order; None when a name designates none."""
+    chosen: list[MailAccount] = []
+    for name in names:
+        match = _named(accounts, name)
         if not match:
-            raise MigrateError(
-                f"{name} is not an account of the source directory",
-                remedy="give the address as the directory or Carbonio knows it",
-            )
+            return None
         chosen += [a for a in match if a not in chosen]
     return chosen
 
@@ -150,14 +178,14 @@ def run_mail(
 ) -> MailRun:
     """Copy the mail of every account (or ``accounts``), then show the summary."""
     started = time.monotonic()
-    chosen = (
-        list(accounts)
-        if accounts is not None
-        else resolve_accounts(settings, connections, options.accounts)
-    )
-    source, destination = mail_servers(settings, connections)
     store = StateStore.open(settings.state_url)
     try:
+        chosen = (
+            list(accounts)
+            if accounts is not None
+            else resolve_accounts(settings, connections, options.accounts, store)
+        )
+        source, destination = mail_servers(settings, connections)
         workers = options.workers or settings.run.workers
         with _ProgressView(console) as view:
             runner = _Runner(source, destination, store, options, view, journal_factory)

@@ -62,14 +62,14 @@ def run_verify(
 ) -> VerifyRun:
     """Compare every account (or ``accounts``), ``workers`` at a time."""
     started = time.monotonic()
-    chosen = (
-        list(accounts)
-        if accounts is not None
-        else resolve_accounts(settings, connections, options.accounts)
-    )
-    source, destination = mail_servers(settings, connections)
     store = StateStore.open(settings.state_url)
     try:
+        chosen = (
+            list(accounts)
+            if accounts is not None
+            else resolve_accounts(settings, connections, options.accounts, store)
+        )
+        source, destination = mail_servers(settings, connections)
         workers = options.workers or settings.run.workers
         results = asyncio.run(_verify_all(chosen, source, destination, store, options, workers))
     finally:
