@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
@@ -18,6 +19,11 @@ LOOPBACK = "127.0.0.1"
 _running: set[BackgroundProcess] = set()
 _running_lock = threading.Lock()
 _handed_out: set[int] = set()
+
+# Loaded here, not in the forked child: loading a library there could wait forever on a lock
+# that another thread of this process held at the fork.
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
 
 
 class LabError(RuntimeError):
@@ -125,6 +131,7 @@ class BackgroundProcess:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,
+                preexec_fn=_stopped_with(os.getpid()),
             )
         self._stopped = False
         with _running_lock:
@@ -182,8 +189,22 @@ class BackgroundProcess:
                 os.killpg(self._popen.pid, signum)
 
 
-# TODO: a Python process killed with SIGKILL runs no atexit handler, so its servers keep
-# running (on loopback, in its temporary folder) until someone stops them by hand.
+def _stopped_with(parent: int) -> Callable[[], None]:
+    """What the child runs before the server: ask Linux for SIGTERM when the lab dies.
+
+    The atexit handler below does not run when the lab's process is killed with SIGKILL; the
+    kernel's parent-death signal does. It follows the thread that started the server, so a
+    lab is started and stopped from one thread.
+    """
+
+    def arrange() -> None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the lab died before the request took effect
+            os._exit(1)
+
+    return arrange
+
+
 @atexit.register
 def _stop_all() -> None:
     """Stop whatever the lab left running when the interpreter exits."""
