@@ -4,6 +4,7 @@ another tool, UIDVALIDITY changes, refused messages, rules and dry runs."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -11,9 +12,10 @@ from rich.console import Console
 
 from carbonio_migrate.config import Settings
 from carbonio_migrate.errors import ExitCode
+from carbonio_migrate.mail.journal import Journal, MessageRecord
 from carbonio_migrate.run.connect import Connections
 from carbonio_migrate.run.mail import MailAccount, MailOptions, MailRun, run_mail, show_summary
-from carbonio_migrate.run.mail_state import message_totals
+from carbonio_migrate.run.mail_state import StateJournal, message_totals
 from carbonio_migrate.run.verify import VerifyOptions, run_verify
 from carbonio_migrate.state import StateStore
 from lab.dovecot import LabMessage
@@ -272,3 +274,48 @@ def test_an_untrusted_certificate_stops_the_account_with_the_remedy(
         assert result.error is not None and "certificate not trusted" in result.error
         assert "ca_file" in result.error
         assert result.copied == 0
+
+
+class DeliveringJournal(StateJournal):
+    """The state journal, with new mail arriving in INBOX while the first messages are
+    recorded: the source changes in the middle of a run."""
+
+    def __init__(self, lab: Lab, store: StateStore, account: MailAccount) -> None:
+        super().__init__(store, account.address, account.source_address)
+        self.lab = lab
+        self.address = account.address
+        self.delivered = False
+
+    def record(self, source_name: str, records: Sequence[MessageRecord]) -> None:
+        super().record(source_name, records)
+        if source_name == "INBOX" and not self.delivered:
+            assert self.lab.source is not None
+            self.lab.source.deliver(self.address, "INBOX", make_messages(1, "during the run"))
+            self.delivered = True
+
+
+def test_mail_arriving_during_the_run_says_run_again(lab: Lab, tmp_path: Path) -> None:
+    with mail_account(lab, "arriving") as address:
+        settings = settings_for(lab, tmp_path)
+        journals: list[DeliveringJournal] = []
+
+        def journal(store: StateStore, account: MailAccount, _read_only: bool) -> Journal:
+            journals.append(DeliveringJournal(lab, store, account))
+            return journals[-1]
+
+        first = run_mail(
+            settings,
+            Connections(settings),
+            MailOptions(),
+            console=Console(file=io.StringIO()),
+            accounts=[MailAccount(address, address)],
+            journal_factory=journal,
+        )
+        second = copy(settings, address)
+
+        assert journals[0].delivered
+        assert first.exit_code == ExitCode.SOURCE_CHANGED
+        assert first.results[0].source_changed
+        assert second.exit_code == ExitCode.COMPLETE
+        assert second.results[0].copied == 1
+        assert_same_mail(lab, address)
