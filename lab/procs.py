@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ LOOPBACK = "127.0.0.1"
 _running: set[BackgroundProcess] = set()
 _running_lock = threading.Lock()
 _handed_out: set[int] = set()
+_random = random.Random()  # its own generator: tests that seed the global one get no clashes
+_FIRST_FIXED_PORT = 20000
 
 # Loaded here, not in the forked child: loading a library there could wait forever on a lock
 # that another thread of this process held at the fork.
@@ -31,17 +34,37 @@ class LabError(RuntimeError):
 
 
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now and not handed out before."""
-    # TODO: another program may take the port before the server binds it; the server then
-    # fails to start with a clear error, and the test run has to be repeated.
+    """Return a TCP port on 127.0.0.1 that is free right now and not handed out before.
+
+    The port is taken below the kernel's ephemeral range: outgoing connections and servers
+    that bind port 0 take theirs from that range, so none of them can take this port in the
+    moment between this check and the server binding it.
+    """
+    end = _ephemeral_start()
     while True:
+        # Where the ephemeral range leaves no room below it, the kernel picks (and may race).
+        port = _random.randrange(_FIRST_FIXED_PORT, end) if end > _FIRST_FIXED_PORT else 0
+        with _running_lock:
+            if port in _handed_out:
+                continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind((LOOPBACK, 0))
-            port: int = sock.getsockname()[1]
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            port = sock.getsockname()[1]
         with _running_lock:
             if port not in _handed_out:
                 _handed_out.add(port)
                 return port
+
+
+def _ephemeral_start() -> int:
+    """The first port of the kernel's ephemeral range (32768 where it cannot be read)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def log_tail(path: Path, lines: int = 30) -> str:

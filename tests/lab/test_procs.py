@@ -1,4 +1,4 @@
-"""Lab servers do not outlive the process that started them, even when it is killed."""
+"""Lab processes: servers do not outlive a killed lab, and their ports cannot be raced for."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from lab.procs import free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -40,3 +42,12 @@ def test_a_server_stops_when_the_lab_is_killed(tmp_path: Path) -> None:
 
     assert killed.returncode == -9
     assert not alive(server)
+
+
+def test_free_ports_are_distinct_and_outside_the_ephemeral_range() -> None:
+    start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+
+    ports = [free_port() for _ in range(50)]
+
+    assert len(set(ports)) == len(ports)
+    assert all(port < start for port in ports)
