@@ -46,11 +46,7 @@ class MailServer(ImapServer):
                 name=self.name,
             )
         except ssl.SSLCertVerificationError as exc:
-            raise ImapError(
-                self.name,
-                f"TLS certificate not trusted ({exc.verify_message})",
-                remedy="set ca_file to the CA that signed the server's certificate",
-            ) from None
+            raise self.untrusted(exc) from None
         except (OSError, TimeoutError, ssl.SSLError, asyncio.IncompleteReadError) as exc:
             raise ConnectionLost(
                 f"{self.name}: cannot connect ({exc or type(exc).__name__})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ssl
 
 from carbonio_migrate.config import ImapSettings, ImapTls
+from carbonio_migrate.errors import ImapError
 from carbonio_migrate.tls import client_context
 
 
@@ -30,6 +31,14 @@ class ImapServer:
     def name(self) -> str:
         """How the server is named in messages: role, host and port."""
         return f"{self.role} IMAP {self.settings.host}:{self.settings.effective_port}"
+
+    def untrusted(self, error: ssl.SSLCertVerificationError) -> ImapError:
+        """The error for a certificate that failed verification, with what to do about it."""
+        return ImapError(
+            self.name,
+            f"TLS certificate not trusted ({error.verify_message})",
+            remedy="set ca_file to the CA that signed the server's certificate",
+        )
 
 
 def login_remedy(role: str, user: str | None) -> str:

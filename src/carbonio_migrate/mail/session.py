@@ -39,11 +39,7 @@ class ImapEndpoint(ImapServer):
             if settings.tls == ImapTls.STARTTLS:
                 client.starttls(self._context)
         except ssl.SSLCertVerificationError as exc:
-            raise ImapError(
-                self.name,
-                f"TLS certificate not trusted ({exc.verify_message})",
-                remedy="set ca_file to the CA that signed the server's certificate",
-            ) from None
+            raise self.untrusted(exc) from None
         except (OSError, IMAPClientError) as exc:
             raise ImapError(self.name, f"cannot connect ({_reason(exc)})") from None
         return client

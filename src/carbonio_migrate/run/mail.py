@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -153,6 +154,36 @@ def _choose(accounts: Sequence[MailAccount], names: Sequence[str]) -> list[MailA
     return chosen
 
 
+@dataclass
+class MailWork:
+    """What a mail or verify run works on: the accounts, both servers, the state store."""
+
+    store: StateStore
+    accounts: list[MailAccount]
+    source: MailServer
+    destination: MailServer
+
+
+@contextmanager
+def open_work(
+    settings: Settings,
+    connections: Connections,
+    wanted: Sequence[str],
+    accounts: Sequence[MailAccount] | None = None,
+) -> Iterator[MailWork]:
+    """The state store opened (and closed at the end), ``accounts`` or those ``wanted``."""
+    store = StateStore.open(settings.state_url)
+    try:
+        chosen = (
+            list(accounts)
+            if accounts is not None
+            else resolve_accounts(settings, connections, wanted, store)
+        )
+        yield MailWork(store, chosen, *mail_servers(settings, connections))
+    finally:
+        store.close()
+
+
 def mail_servers(settings: Settings, connections: Connections) -> tuple[MailServer, MailServer]:
     """The source and destination IMAP servers, with their administrators' passwords."""
     source = settings.source.imap
@@ -178,24 +209,16 @@ def run_mail(
 ) -> MailRun:
     """Copy the mail of every account (or ``accounts``), then show the summary."""
     started = time.monotonic()
-    store = StateStore.open(settings.state_url)
-    try:
-        chosen = (
-            list(accounts)
-            if accounts is not None
-            else resolve_accounts(settings, connections, options.accounts, store)
-        )
-        source, destination = mail_servers(settings, connections)
+    with open_work(settings, connections, options.accounts, accounts) as work:
         workers = options.workers or settings.run.workers
+        store = work.store
         with _ProgressView(console) as view:
-            runner = _Runner(source, destination, store, options, view, journal_factory)
-            results = asyncio.run(runner.copy_all(chosen, workers))
+            runner = _Runner(work.source, work.destination, store, options, view, journal_factory)
+            results = asyncio.run(runner.copy_all(work.accounts, workers))
         run = MailRun(results, dry_run=options.dry_run)
         run.totals = {result.account: message_totals(store, result.account) for result in results}
         if not options.dry_run:
             _record_outcome(store, run)
-    finally:
-        store.close()
     run.elapsed = time.monotonic() - started
     return run
 

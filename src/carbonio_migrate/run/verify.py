@@ -17,14 +17,12 @@ from rich.table import Table
 from carbonio_migrate.config import Settings
 from carbonio_migrate.errors import ExitCode, MigrateError
 from carbonio_migrate.mail.client import ConnectionLost
-from carbonio_migrate.mail.endpoint import MailServer
 from carbonio_migrate.mail.folders import FolderRules
 from carbonio_migrate.mail.journal import MessageRecord
 from carbonio_migrate.mail.verify import AccountVerification, verify_account
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, mail_servers, resolve_accounts
+from carbonio_migrate.run.mail import MailAccount, MailWork, open_work
 from carbonio_migrate.run.mail_state import StateJournal, recorded_messages
-from carbonio_migrate.state import StateStore
 
 
 @dataclass(frozen=True)
@@ -62,29 +60,16 @@ def run_verify(
 ) -> VerifyRun:
     """Compare every account (or ``accounts``), ``workers`` at a time."""
     started = time.monotonic()
-    store = StateStore.open(settings.state_url)
-    try:
-        chosen = (
-            list(accounts)
-            if accounts is not None
-            else resolve_accounts(settings, connections, options.accounts, store)
-        )
-        source, destination = mail_servers(settings, connections)
+    with open_work(settings, connections, options.accounts, accounts) as work:
         workers = options.workers or settings.run.workers
-        results = asyncio.run(_verify_all(chosen, source, destination, store, options, workers))
-    finally:
-        store.close()
+        results = asyncio.run(_verify_all(work, options, workers))
     return VerifyRun(results, time.monotonic() - started)
 
 
 async def _verify_all(
-    accounts: list[MailAccount],
-    source: MailServer,
-    destination: MailServer,
-    store: StateStore,
-    options: VerifyOptions,
-    workers: int,
+    work: MailWork, options: VerifyOptions, workers: int
 ) -> list[AccountVerification]:
+    store = work.store
     limit = asyncio.Semaphore(workers)
     rules = FolderRules(include=options.include, exclude=options.exclude)
 
@@ -100,8 +85,8 @@ async def _verify_all(
                 return await verify_account(
                     account.address,
                     account.source_address,
-                    open_source=source.open,
-                    open_destination=destination.open,
+                    open_source=work.source.open,
+                    open_destination=work.destination.open,
                     recorded=recorded,
                     states=states,
                     rules=rules,
@@ -112,7 +97,7 @@ async def _verify_all(
                 failed.error = str(exc)
                 return failed
 
-    return list(await asyncio.gather(*(one(account) for account in accounts)))
+    return list(await asyncio.gather(*(one(account) for account in work.accounts)))
 
 
 _TOTALS = ("copied", "present", "refused", "failed", "source_messages")
