@@ -3,6 +3,7 @@ a rerun that appends nothing, and a lost state store that duplicates nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 from carbonio_migrate.config import load_settings
 from carbonio_migrate.errors import ExitCode
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, resolve_accounts
+from carbonio_migrate.run.mail import MailAccount, mail_servers, resolve_accounts
 from lab.lab import Lab
 from tests.helpers import run_cli
 from tests.mail.lab_mail import Snapshot, connect, expected_on_destination, snapshot
@@ -193,3 +194,27 @@ def test_a_lost_state_store_duplicates_nothing(
         assert sum(Counter(copied.folders[n]).total() for n in copied.folders) == (
             before[account.address].messages()
         )
+
+
+def test_uid_lists_read_with_esearch_match_plain_search(
+    lab: Lab, accounts: list[MailAccount]
+) -> None:
+    settings = load_settings(lab.config_path)
+    source, _ = mail_servers(settings, Connections(settings))
+    fullest = max(accounts, key=lambda a: lab.mail.messages.get(a.source_address, 0))
+
+    async def read_both() -> tuple[bool, list[int], list[int]]:
+        mailbox = await source.open(fullest.source_address)
+        try:
+            announced = mailbox.client.has("ESEARCH")
+            await mailbox.examine(b"INBOX")
+            extended = await mailbox.uids()
+            mailbox.client.capabilities -= {"ESEARCH"}
+            return announced, extended, await mailbox.uids()
+        finally:
+            await mailbox.logout()
+
+    announced, extended, plain = asyncio.run(read_both())
+
+    assert announced
+    assert extended == plain and len(plain) > 1

@@ -16,6 +16,7 @@ from carbonio_migrate.mail.protocol import (
     astring,
     decode_name,
     encode_name,
+    esearch_all,
     fetch_items,
     parse_internaldate,
     parse_status,
@@ -147,3 +148,13 @@ def test_a_fetch_with_a_spilled_body_keeps_the_file() -> None:
 
         assert fetch_items(response)["BODY[]"] is body
         assert body.read() == b"x" * 10
+
+
+def test_esearch_answers_give_their_uid_ranges() -> None:
+    some = parse_untagged([b'* ESEARCH (TAG "A7") UID ALL 2,10:12,40'])
+    none = parse_untagged([b'* ESEARCH (TAG "A8") UID'])
+    counted = parse_untagged([b'* ESEARCH (TAG "A9") UID COUNT 3 ALL 5:7'])
+
+    assert esearch_all(some.data()) == [2, 10, 11, 12, 40]
+    assert esearch_all(none.data()) == []
+    assert esearch_all(counted.data()) == [5, 6, 7]

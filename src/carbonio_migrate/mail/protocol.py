@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import IO, Any, Union
 
 from imapclient import imap_utf7
@@ -372,6 +373,15 @@ def parse_uid_set(text: str) -> list[int]:
 
 
 # -- dates ----------------------------------------------------------------------------------------
+
+
+def esearch_all(data: Sequence[Token]) -> list[int]:
+    """The UIDs of an ESEARCH answer's ALL item (RFC 4731); none when it has no ALL."""
+    items = [token for token in data if not isinstance(token, list)]  # drop (TAG "A1")
+    for name, value in pairwise(items):
+        if isinstance(name, bytes) and name.upper() == b"ALL":
+            return parse_uid_set(token_str(value))
+    return []
 
 
 def parse_internaldate(value: str) -> datetime:
