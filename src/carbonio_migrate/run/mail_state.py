@@ -29,7 +29,7 @@ _UPSERT = (
     " destination_uid = excluded.destination_uid, fingerprint = excluded.fingerprint,"
     " size = excluded.size, flags = excluded.flags, reason = excluded.reason"
 )
-_STATUS_COLUMNS = (
+_SET_STATUS = (
     "source_uidvalidity = ?, source_uidnext = ?, source_messages = ?, source_highestmodseq = ?"
 )
 
@@ -228,7 +228,7 @@ def recorded_messages(
 
 def _set_status(conn: sqlite3.Connection, folder_id: int, status: FolderStatus) -> None:
     conn.execute(
-        f"UPDATE folders SET {_STATUS_COLUMNS} WHERE id = ?",
+        f"UPDATE folders SET {_SET_STATUS} WHERE id = ?",
         (status.uidvalidity, status.uidnext, status.messages, status.highestmodseq, folder_id),
     )
 
