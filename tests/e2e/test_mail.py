@@ -76,6 +76,9 @@ def test_mail_copies_every_account_and_says_complete(
     assert f"{len(accounts)} account(s)" in first_run.stdout
     assert "complete." in first_run.stdout
     assert "'Notes: 2024' is 'Notes_ 2024' on Carbonio" in first_run.stdout
+    table = first_run.stdout.partition("Mail\n")[2]
+    rows = [table.index(f"│ {address} ") for address in sorted(a.address for a in accounts)]
+    assert rows == sorted(rows)  # the summary reads in the accounts' order
 
 
 def test_every_folder_message_flag_and_date_arrives(

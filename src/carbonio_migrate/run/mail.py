@@ -215,6 +215,7 @@ def run_mail(
         with _ProgressView(console) as view:
             runner = _Runner(work.source, work.destination, store, options, view, journal_factory)
             results = asyncio.run(runner.copy_all(work.accounts, workers))
+        results.sort(key=lambda result: result.account)  # the summary reads in order
         run = MailRun(results, dry_run=options.dry_run)
         run.totals = {result.account: message_totals(store, result.account) for result in results}
         if not options.dry_run:

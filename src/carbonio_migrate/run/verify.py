@@ -63,6 +63,7 @@ def run_verify(
     with open_work(settings, connections, options.accounts, accounts) as work:
         workers = options.workers or settings.run.workers
         results = asyncio.run(_verify_all(work, options, workers))
+    results.sort(key=lambda result: result.account)
     return VerifyRun(results, time.monotonic() - started)
 
 
