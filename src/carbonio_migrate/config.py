@@ -311,6 +311,17 @@ class ImportSettings(_Section):
         return value
 
 
+class MailSettings(_Section):
+    """Phase 2-1: which folders are copied, the same on every run (``mail`` and ``verify``).
+
+    Shell-style patterns on the folder's path with ``/`` between levels; patterns given on
+    the command line are added to these.
+    """
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+
 class RunSettings(_Section):
     """Parallelism and where progress is kept."""
 
@@ -327,6 +338,7 @@ class Settings(_Section):
     files: FileSettings = Field(default_factory=FileSettings)
     provision: ProvisionSettings = Field(default_factory=ProvisionSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     base_dir: Path = Field(default=Path(), exclude=True)
 

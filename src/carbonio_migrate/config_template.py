@@ -130,6 +130,12 @@ lists_from_directory = true                 # groups with a mail address become 
 # server = "mail.example.com"               # the mailbox server that polls the directory
 polling_interval = "1m"
 
+[mail]
+# Folders left out of the copy (or the only ones copied), as shell patterns on the folder's
+# path with "/" between levels; mail and verify apply them on every run.
+# exclude = ["Public/*", "Junk"]
+# include = []
+
 [run]
 workers = 4
 # state = "migration-state.sqlite"          # the state store, a SQLite file

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from carbonio_migrate.config import Settings
+from carbonio_migrate.config import Settings, load_settings
 from carbonio_migrate.errors import ExitCode
 from carbonio_migrate.mail.journal import Journal, MessageRecord
 from carbonio_migrate.run.connect import Connections
@@ -195,6 +195,29 @@ def test_rules_leave_folders_out_and_say_so(lab: Lab, tmp_path: Path) -> None:
         assert "Projets" in folders and "Привет" in folders
         assert {folder.name for folder, _ in result.excluded} == {"Notes: 2024", "Projets.Société"}
         assert result.copied == MESSAGES - LAYOUT["Notes: 2024"] - LAYOUT["Projets.Société"]
+
+
+def test_rules_of_the_configuration_hold_for_mail_and_verify(lab: Lab, tmp_path: Path) -> None:
+    with mail_account(lab, "configured") as address:
+        settings = settings_for(lab, tmp_path)
+        config = lab.write_config_copy(
+            tmp_path / "rules.toml",
+            {"run": {"state": settings.run.state or ""}, "mail": {"exclude": ["Notes*"]}},
+        )
+        configured = load_settings(config)
+
+        run = copy(configured, address, exclude=("Projets/*",))
+        checked = run_verify(
+            configured,
+            Connections(configured),
+            VerifyOptions(exclude=("Projets/*",)),
+            accounts=[MailAccount(address, address)],
+        )
+
+        excluded = {folder.name for folder, _ in run.results[0].excluded}
+        assert excluded == {"Notes: 2024", "Projets.Société"}
+        assert "Notes_ 2024" not in snapshot(lab, "destination", address).folders
+        assert checked.exit_code == ExitCode.COMPLETE, checked.results[0]
 
 
 def test_large_messages_travel_through_temporary_files(lab: Lab, tmp_path: Path) -> None:

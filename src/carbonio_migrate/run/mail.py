@@ -184,6 +184,15 @@ def open_work(
         store.close()
 
 
+def folder_rules(
+    settings: Settings, include: Sequence[str], exclude: Sequence[str]
+) -> FolderRules:
+    """The configuration's folder rules with those of the command line added."""
+    return FolderRules(
+        include=(*settings.mail.include, *include), exclude=(*settings.mail.exclude, *exclude)
+    )
+
+
 def mail_servers(settings: Settings, connections: Connections) -> tuple[MailServer, MailServer]:
     """The source and destination IMAP servers, with their administrators' passwords."""
     source = settings.source.imap
@@ -213,7 +222,10 @@ def run_mail(
         workers = options.workers or settings.run.workers
         store = work.store
         with _ProgressView(console) as view:
-            runner = _Runner(work.source, work.destination, store, options, view, journal_factory)
+            rules = folder_rules(settings, options.include, options.exclude)
+            runner = _Runner(
+                work.source, work.destination, store, options, rules, view, journal_factory
+            )
             results = asyncio.run(runner.copy_all(work.accounts, workers))
         results.sort(key=lambda result: result.account)  # the summary reads in order
         run = MailRun(results, dry_run=options.dry_run)
@@ -232,6 +244,7 @@ class _Runner:
     destination: MailServer
     store: StateStore
     options: MailOptions
+    rules: FolderRules
     view: _ProgressView
     journal_factory: JournalFactory
 
@@ -255,7 +268,7 @@ class _Runner:
                 journal=self.journal_factory(self.store, account, options.dry_run),
                 progress=progress,
                 options=CopyOptions(
-                    rules=FolderRules(include=options.include, exclude=options.exclude),
+                    rules=self.rules,
                     dry_run=options.dry_run,
                     recheck=options.recheck,
                 ),

@@ -17,11 +17,10 @@ from rich.table import Table
 from carbonio_migrate.config import Settings
 from carbonio_migrate.errors import ExitCode, MigrateError
 from carbonio_migrate.mail.client import ConnectionLost
-from carbonio_migrate.mail.folders import FolderRules
 from carbonio_migrate.mail.journal import MessageRecord
 from carbonio_migrate.mail.verify import AccountVerification, verify_account
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, MailWork, open_work
+from carbonio_migrate.run.mail import MailAccount, MailWork, folder_rules, open_work
 from carbonio_migrate.run.mail_state import StateJournal, recorded_messages
 
 
@@ -62,17 +61,17 @@ def run_verify(
     started = time.monotonic()
     with open_work(settings, connections, options.accounts, accounts) as work:
         workers = options.workers or settings.run.workers
-        results = asyncio.run(_verify_all(work, options, workers))
+        results = asyncio.run(_verify_all(settings, work, options, workers))
     results.sort(key=lambda result: result.account)
     return VerifyRun(results, time.monotonic() - started)
 
 
 async def _verify_all(
-    work: MailWork, options: VerifyOptions, workers: int
+    settings: Settings, work: MailWork, options: VerifyOptions, workers: int
 ) -> list[AccountVerification]:
     store = work.store
     limit = asyncio.Semaphore(workers)
-    rules = FolderRules(include=options.include, exclude=options.exclude)
+    rules = folder_rules(settings, options.include, options.exclude)
 
     async def one(account: MailAccount) -> AccountVerification:
         journal = StateJournal(store, account.address, account.source_address, read_only=True)
