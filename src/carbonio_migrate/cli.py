@@ -266,6 +266,7 @@ def mail(
             help="Look at every folder, even unchanged; copy again what the destination lost.",
         ),
     ] = False,
+    json: JsonOption = False,
 ) -> None:
     """Phase 2-1: copy every account's mail, IMAP to IMAP; run it again to copy only changes.
 
@@ -274,6 +275,7 @@ def mail(
 
     Example: carbonio-migrate mail --workers 8, later carbonio-migrate mail for the delta
     """
+    from carbonio_migrate.report.json_output import dumps
     from carbonio_migrate.run import mail as mail_run
     from carbonio_migrate.run.connect import Connections
 
@@ -286,9 +288,13 @@ def mail(
         exclude=tuple(exclude or ()),
         recheck=recheck,
     )
-    console = Console(highlight=False, soft_wrap=True)
+    # With --json, standard output carries the JSON alone; progress goes to standard error.
+    console = Console(highlight=False, soft_wrap=True, stderr=json)
     result = mail_run.run_mail(settings, Connections(settings), options, console=console)
-    mail_run.show_summary(console, result)
+    if json:
+        print(dumps(mail_run.mail_report(result)))
+    else:
+        mail_run.show_summary(console, result)
     if result.exit_code != ExitCode.COMPLETE:
         raise typer.Exit(result.exit_code)
 
@@ -311,6 +317,7 @@ def verify(
     exclude: Annotated[
         list[str] | None, typer.Option("--exclude", help="As for mail: not these folders.")
     ] = None,
+    json: JsonOption = False,
 ) -> None:
     """Compare every account's mail on the source and on Carbonio, folder by folder.
 
@@ -319,6 +326,7 @@ def verify(
 
     Example: carbonio-migrate verify --account jdoe@example.com --content
     """
+    from carbonio_migrate.report.json_output import dumps
     from carbonio_migrate.run import verify as verify_run
     from carbonio_migrate.run.connect import Connections
 
@@ -330,7 +338,11 @@ def verify(
         exclude=tuple(exclude or ()),
     )
     result = verify_run.run_verify(settings, Connections(settings), options)
-    verify_run.show_verification(Console(highlight=False, soft_wrap=True), result, folders=folders)
+    if json:
+        print(dumps(verify_run.verification_report(result)))
+    else:
+        console = Console(highlight=False, soft_wrap=True)
+        verify_run.show_verification(console, result, folders=folders)
     if result.exit_code != ExitCode.COMPLETE:
         raise typer.Exit(result.exit_code)
 

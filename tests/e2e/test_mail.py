@@ -4,6 +4,7 @@ a rerun that appends nothing, and a lost state store that duplicates nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -171,6 +172,29 @@ def test_a_rerun_on_an_unchanged_source_appends_nothing(
     assert saves(lab, stored) == stored
     assert "unchanged" in rerun.stdout
     assert ", 0 messages (0 B) copied" in rerun.stdout
+
+
+def test_json_reports_carry_every_account_and_closing_totals(
+    config: Path,
+    accounts: list[MailAccount],
+    before: dict[str, Snapshot],
+    first_run: subprocess.CompletedProcess[str],
+) -> None:
+    rerun = run_cli("mail", "--json", "-c", str(config))
+    verified = run_cli("verify", "--json", "-c", str(config))
+
+    copied = json.loads(rerun.stdout)
+    compared = json.loads(verified.stdout)
+    assert copied["exit_status"] == rerun.returncode == ExitCode.COMPLETE
+    assert sorted(a["account"] for a in copied["accounts"]) == sorted(a.address for a in accounts)
+    assert {a["status"] for a in copied["accounts"]} == {"unchanged"}
+    total = sum(mailbox.messages() for mailbox in before.values())
+    assert sum(a["recorded"]["copied"] for a in copied["accounts"]) == total
+    assert compared["exit_status"] == verified.returncode == ExitCode.COMPLETE
+    for account in compared["accounts"]:
+        assert account["equal"] and not account["differences"]
+        closing = account["copied"] + account["present"] + account["refused"] + account["failed"]
+        assert closing == account["source_messages"] > 0
 
 
 def test_a_lost_state_store_duplicates_nothing(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -35,6 +36,7 @@ from carbonio_migrate.mail.copy import AccountCopy, AccountResult, CopyOptions
 from carbonio_migrate.mail.endpoint import MailServer
 from carbonio_migrate.mail.folders import FolderRules
 from carbonio_migrate.mail.journal import Journal
+from carbonio_migrate.report.json_output import to_plain
 from carbonio_migrate.run.connect import Connections
 from carbonio_migrate.run.mail_state import MessageTotals, StateJournal, message_totals
 from carbonio_migrate.state import PhaseStatus, StateStore
@@ -512,16 +514,6 @@ def show_summary(console: Console, run: MailRun) -> None:
 def _summary_row(
     result: AccountResult, totals: MessageTotals, *, dry_run: bool = False
 ) -> list[str]:
-    if result.error:
-        status = "failed"
-    elif result.needs_attention or totals.refused or totals.pending:
-        status = "needs attention"
-    elif result.unchanged:
-        status = "unchanged"
-    elif result.source_changed:
-        status = "source changed"
-    else:
-        status = "complete"
     copied, size = result.copied, result.copied_bytes
     if dry_run:
         copied, size = result.would_copy, result.would_copy_bytes
@@ -532,8 +524,59 @@ def _summary_row(
         str(result.present),
         str(max(result.refused, totals.refused)),
         str(result.flags_changed),
-        status,
+        _status(result, totals),
     ]
+
+
+def _status(result: AccountResult, totals: MessageTotals) -> str:
+    """One word or two for where the account stands after this run."""
+    if result.error:
+        return "failed"
+    if result.needs_attention or totals.refused or totals.pending:
+        return "needs attention"
+    if result.unchanged:
+        return "unchanged"
+    if result.source_changed:
+        return "source changed"
+    return "complete"
+
+
+def mail_report(run: MailRun) -> dict[str, Any]:
+    """The run as plain data for ``--json``: per account, what this run did and what the
+    state store holds, with every refusal, rename, left-out folder and failure."""
+    return {
+        "exit_status": int(run.exit_code),
+        "dry_run": run.dry_run,
+        "elapsed": round(run.elapsed, 3),
+        "accounts": [
+            _account_report(r, run.totals.get(r.account, MessageTotals())) for r in run.results
+        ],
+    }
+
+
+def _account_report(result: AccountResult, totals: MessageTotals) -> dict[str, Any]:
+    return {
+        "account": result.account,
+        "source_account": result.source_account,
+        "status": _status(result, totals),
+        "copied": result.copied,
+        "copied_bytes": result.copied_bytes,
+        "already_there": result.present,
+        "refused": max(result.refused, totals.refused),
+        "flags_changed": result.flags_changed,
+        "folders_created": result.folders_created,
+        "would_copy": result.would_copy,
+        "would_copy_bytes": result.would_copy_bytes,
+        "retries": result.retries,
+        "error": result.error,
+        "recorded": to_plain(totals),
+        "problems": [to_plain(problem) for problem in result.problems],
+        "renamed": [
+            {"source": t.source.name, "destination": t.name, "notes": list(t.notes)}
+            for t in result.renamed
+        ],
+        "excluded": [{"folder": f.name, "reason": reason} for f, reason in result.excluded],
+    }
 
 
 def _outcome(run: MailRun) -> str:

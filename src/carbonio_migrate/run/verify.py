@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +20,7 @@ from carbonio_migrate.errors import ExitCode, MigrateError
 from carbonio_migrate.mail.client import ConnectionLost
 from carbonio_migrate.mail.journal import MessageRecord
 from carbonio_migrate.mail.verify import AccountVerification, verify_account
+from carbonio_migrate.report.json_output import to_plain
 from carbonio_migrate.run.connect import Connections
 from carbonio_migrate.run.mail import MailAccount, MailWork, folder_rules, open_work
 from carbonio_migrate.run.mail_state import StateJournal, recorded_messages
@@ -98,6 +100,15 @@ async def _verify_all(
                 return failed
 
     return list(await asyncio.gather(*(one(account) for account in work.accounts)))
+
+
+def verification_report(run: VerifyRun) -> dict[str, Any]:
+    """The comparison as plain data for ``--json``: totals, folders and every difference."""
+    return {
+        "exit_status": int(run.exit_code),
+        "elapsed": round(run.elapsed, 3),
+        "accounts": [{**to_plain(result), "equal": result.equal} for result in run.results],
+    }
 
 
 _TOTALS = ("copied", "present", "refused", "failed", "source_messages")
