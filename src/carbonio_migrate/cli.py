@@ -275,6 +275,7 @@ def mail(
 
     Example: carbonio-migrate mail --workers 8, later carbonio-migrate mail for the delta
     """
+    from carbonio_migrate.report import mail as mail_report
     from carbonio_migrate.report.json_output import dumps
     from carbonio_migrate.run import mail as mail_run
     from carbonio_migrate.run.connect import Connections
@@ -292,9 +293,9 @@ def mail(
     console = Console(highlight=False, soft_wrap=True, stderr=json)
     result = mail_run.run_mail(settings, Connections(settings), options, console=console)
     if json:
-        print(dumps(mail_run.mail_report(result)))
+        print(dumps(mail_report.mail_report(result)))
     else:
-        mail_run.show_summary(console, result)
+        mail_report.show_summary(console, result)
     if result.exit_code != ExitCode.COMPLETE:
         raise typer.Exit(result.exit_code)
 
@@ -326,6 +327,7 @@ def verify(
 
     Example: carbonio-migrate verify --account jdoe@example.com --content
     """
+    from carbonio_migrate.report import verify as verify_report
     from carbonio_migrate.report.json_output import dumps
     from carbonio_migrate.run import verify as verify_run
     from carbonio_migrate.run.connect import Connections
@@ -339,10 +341,10 @@ def verify(
     )
     result = verify_run.run_verify(settings, Connections(settings), options)
     if json:
-        print(dumps(verify_run.verification_report(result)))
+        print(dumps(verify_report.verification_report(result)))
     else:
         console = Console(highlight=False, soft_wrap=True)
-        verify_run.show_verification(console, result, folders=folders)
+        verify_report.show_verification(console, result, folders=folders)
     if result.exit_code != ExitCode.COMPLETE:
         raise typer.Exit(result.exit_code)
 

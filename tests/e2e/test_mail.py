@@ -15,7 +15,7 @@ import pytest
 from carbonio_migrate.config import load_settings
 from carbonio_migrate.errors import ExitCode
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, mail_servers, resolve_accounts
+from carbonio_migrate.run.mail_work import MailAccount, mail_servers, resolve_accounts
 from lab.lab import Lab
 from tests.helpers import run_cli
 from tests.mail.lab_mail import Snapshot, connect, expected_on_destination, snapshot

@@ -13,9 +13,11 @@ from rich.console import Console
 from carbonio_migrate.config import Settings, load_settings
 from carbonio_migrate.errors import ExitCode
 from carbonio_migrate.mail.journal import Journal, MessageRecord
+from carbonio_migrate.report.mail import show_summary
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, MailOptions, MailRun, run_mail, show_summary
+from carbonio_migrate.run.mail import MailOptions, MailRun, run_mail
 from carbonio_migrate.run.mail_state import StateJournal, message_totals
+from carbonio_migrate.run.mail_work import MailAccount
 from carbonio_migrate.run.verify import VerifyOptions, run_verify
 from carbonio_migrate.state import StateStore
 from lab.dovecot import LabMessage

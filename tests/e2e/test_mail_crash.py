@@ -20,7 +20,8 @@ from rich.console import Console
 
 from carbonio_migrate.errors import ExitCode
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, MailOptions, run_mail
+from carbonio_migrate.run.mail import MailOptions, run_mail
+from carbonio_migrate.run.mail_work import MailAccount
 from lab.lab import Lab
 from tests.mail import crash_child
 from tests.mail.lab_mail import fingerprints, mail_account, settings_for

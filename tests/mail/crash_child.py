@@ -19,7 +19,8 @@ from carbonio_migrate.config import load_settings
 from carbonio_migrate.mail.folders import FolderStatus
 from carbonio_migrate.mail.journal import FolderPlacement, FolderRecord, Journal, MessageRecord
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, MailOptions, run_mail, state_journal
+from carbonio_migrate.run.mail import MailOptions, run_mail, state_journal
+from carbonio_migrate.run.mail_work import MailAccount
 from carbonio_migrate.state import StateStore
 
 

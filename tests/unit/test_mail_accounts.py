@@ -11,7 +11,7 @@ from carbonio_migrate.config import parse_settings
 from carbonio_migrate.config_template import render_template
 from carbonio_migrate.directory.connection import DirectoryConnection
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, resolve_accounts
+from carbonio_migrate.run.mail_work import MailAccount, resolve_accounts
 from carbonio_migrate.state import PhaseStatus, StateStore
 
 

@@ -5,19 +5,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from carbonio_migrate.report.units import human_size
 from carbonio_migrate.run.check import Finding, Status
 from carbonio_migrate.run.plan import Plan
 
 _STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
-
-
-def human_size(size: float) -> str:
-    """Bytes as a short human-readable figure (1.5 MB)."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
 
 
 def show_findings(console: Console, findings: list[Finding]) -> None:

@@ -10,20 +10,15 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
 
 from carbonio_migrate.config import Settings
 from carbonio_migrate.errors import ExitCode, MigrateError
 from carbonio_migrate.mail.client import ConnectionLost
 from carbonio_migrate.mail.journal import MessageRecord
 from carbonio_migrate.mail.verify import AccountVerification, verify_account
-from carbonio_migrate.report.json_output import to_plain
 from carbonio_migrate.run.connect import Connections
-from carbonio_migrate.run.mail import MailAccount, MailWork, folder_rules, open_work
 from carbonio_migrate.run.mail_state import StateJournal, recorded_messages
+from carbonio_migrate.run.mail_work import MailAccount, MailWork, folder_rules, open_work
 
 
 @dataclass(frozen=True)
@@ -100,59 +95,3 @@ async def _verify_all(
                 return failed
 
     return list(await asyncio.gather(*(one(account) for account in work.accounts)))
-
-
-def verification_report(run: VerifyRun) -> dict[str, Any]:
-    """The comparison as plain data for ``--json``: totals, folders and every difference."""
-    return {
-        "exit_status": int(run.exit_code),
-        "elapsed": round(run.elapsed, 3),
-        "accounts": [{**to_plain(result), "equal": result.equal} for result in run.results],
-    }
-
-
-_TOTALS = ("copied", "present", "refused", "failed", "source_messages")
-
-
-def show_verification(console: Console, run: VerifyRun, *, folders: bool = False) -> None:
-    """Per-account totals (and, with ``folders``, per-folder counts), then every difference."""
-    table = Table(title="Verify", title_justify="left")
-    for column in ("Account", "Source", "Copied", "Already there", "Refused", "Failed", "Result"):
-        table.add_column(column, justify="left" if column in ("Account", "Result") else "right")
-    for result in run.results:
-        outcome = "error" if result.error else "equal" if result.equal else "differs"
-        table.add_row(
-            result.account,
-            str(result.source_messages),
-            str(result.copied),
-            str(result.present),
-            str(result.refused),
-            str(result.failed),
-            outcome,
-        )
-    console.print(table)
-
-    for result in run.results:
-        if folders:
-            for folder in result.folders:
-                console.print(
-                    f"{result.account}: {folder.destination} <- {', '.join(folder.sources)}: "
-                    f"source {folder.source_messages} ({folder.source_bytes} bytes), "
-                    f"destination {folder.destination_messages} "
-                    f"({folder.destination_bytes} bytes)"
-                )
-        if result.error:
-            console.print(f"{result.account}: could not be verified: {result.error}")
-        for difference in result.differences:
-            console.print(f"{result.account}: {difference.describe()}")
-
-    totals = [sum(getattr(r, name) for r in run.results) for name in _TOTALS]
-    console.print(
-        f"Totals: {totals[0]} copied + {totals[1]} already there + {totals[2]} refused + "
-        f"{totals[3]} failed = {sum(totals[:4])} of {totals[4]} source messages."
-    )
-    equal = sum(1 for result in run.results if result.equal)
-    console.print(
-        f"{equal} of {len(run.results)} account(s) equal on both sides "
-        f"(checked in {run.elapsed:.1f} s)."
-    )
