@@ -227,7 +227,7 @@ def test_uid_lists_read_with_esearch_match_plain_search(
     lab: Lab, accounts: list[MailAccount]
 ) -> None:
     settings = load_settings(lab.config_path)
-    source, _ = mail_servers(settings, Connections(settings))
+    source, _ = mail_servers(Connections(settings))
     fullest = max(accounts, key=lambda a: lab.mail.messages.get(a.source_address, 0))
 
     async def read_both() -> tuple[bool, list[int], list[int]]:

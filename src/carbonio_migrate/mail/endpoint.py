@@ -1,8 +1,8 @@
 """Opening an account's mailbox on the source or the destination, as the administrator.
 
-The asyncio counterpart of :class:`carbonio_migrate.mail.session.ImapEndpoint`: the same
-settings, TLS verification and ways of acting as a user (SASL PLAIN with an authorization
-identity, or Dovecot's ``user*admin`` login), for the pipelined client the copy uses.
+Every command that reads or writes mail goes through it: the copy and verify, and the short
+reads of check and plan. Acting as a user is SASL PLAIN with an authorization identity, or
+Dovecot's ``user*admin`` login; certificates are verified (see ``mail/server.py``).
 """
 
 from __future__ import annotations

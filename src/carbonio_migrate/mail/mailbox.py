@@ -266,6 +266,20 @@ class Mailbox:
         await self.client.run(b"UID SEARCH ALL", on_data=_collect(found, "SEARCH"))
         return sorted(token_int(token) for answer in found for token in answer.data())
 
+    async def larger_than(self, size: int) -> list[int]:
+        """The UIDs of the open folder's messages larger than ``size`` bytes.
+
+        The server does the scanning (SEARCH LARGER), so no message data is transferred.
+        """
+        criteria = b"LARGER %d" % size
+        found: list[Untagged] = []
+        if self.client.has("ESEARCH"):
+            command = b"UID SEARCH RETURN (ALL) " + criteria
+            await self.client.run(command, on_data=_collect(found, "ESEARCH"))
+            return sorted(uid for answer in found for uid in esearch_all(answer.data()))
+        await self.client.run(b"UID SEARCH " + criteria, on_data=_collect(found, "SEARCH"))
+        return sorted(token_int(token) for answer in found for token in answer.data())
+
     async def summaries(
         self, uids: Sequence[int] | None = None, *, header: bool = False, date: bool = False
     ) -> list[Summary]:

@@ -8,27 +8,29 @@ IMAP, and Carbonio accepts the largest message of the source.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
-
-from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
 
 from carbonio_migrate.carbonio import admin
 from carbonio_migrate.carbonio.soap import AdminClient
 from carbonio_migrate.config import Settings
 from carbonio_migrate.directory.reader import DirectorySnapshot, read_directory
 from carbonio_migrate.errors import ImapError, MigrateError
-from carbonio_migrate.mail.session import ImapEndpoint
+from carbonio_migrate.mail.endpoint import MailServer
+from carbonio_migrate.mail.inventory import opened
+from carbonio_migrate.mail.mailbox import Mailbox
 from carbonio_migrate.run.connect import Connections
 from carbonio_migrate.state import StateStore
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_SIZE = 10240000
+
+# A message over the size limit: account, folder, UID, size in bytes.
+Oversized = tuple[str, str, int, int]
 
 # The domain attributes EAGER auto-provisioning cannot work without.
 AUTOPROV_REQUIRED = (
@@ -165,17 +167,15 @@ class Checker:
 
     def check_source_imap(self) -> None:
         """Log in as the administrator, then open one user's mailbox as that user."""
-        endpoint = self.connections.source_imap()
-        with endpoint.session() as client:
-            capabilities = _capabilities(client)
-        self.add(Status.OK, "source IMAP", f"{endpoint.name}: admin login works ({capabilities})")
+        server = self.connections.source_imap()
+        capabilities = asyncio.run(_admin_capabilities(server))
+        self.add(Status.OK, "source IMAP", f"{server.name}: admin login works ({capabilities})")
 
         person = self.snapshot.people[0] if self.snapshot and self.snapshot.people else None
         if person is None:
             self.add(Status.WARN, "source IMAP", "no account to test impersonation with")
             return
-        with endpoint.session(person.source_address) as client:
-            folders = len(client.list_folders())
+        folders = asyncio.run(_count_folders(server, person.source_address))
         self.add(
             Status.OK,
             "source IMAP",
@@ -277,11 +277,13 @@ class Checker:
             self.add(Status.OK, "message size", f"zimbraMtaMaxMessageSize={limit or 'unlimited'}")
             return
 
-        over = find_oversized(
-            self.connections.source_imap(),
-            [p.source_address for p in self.snapshot.people],
-            limit,
-            workers=self.settings.run.workers,
+        over = asyncio.run(
+            find_oversized(
+                self.connections.source_imap(),
+                [p.source_address for p in self.snapshot.people],
+                limit,
+                workers=self.settings.run.workers,
+            )
         )
         if not over:
             self.add(
@@ -316,16 +318,15 @@ class Checker:
 
     def check_destination_imap(self, client: AdminClient) -> None:
         """The import administrator logs in, and can open an existing account's mailbox."""
-        endpoint = self.connections.destination_imap()
-        with endpoint.session() as session:
-            capabilities = _capabilities(session)
+        server = self.connections.destination_imap()
+        capabilities = asyncio.run(_admin_capabilities(server))
         self.add(
             Status.OK,
             "destination IMAP",
-            f"{endpoint.name}: import admin login works ({capabilities})",
+            f"{server.name}: import admin login works ({capabilities})",
         )
 
-        target = self._impersonation_target(client, endpoint)
+        target = self._impersonation_target(client, server)
         if target is None:
             self.add(
                 Status.WARN,
@@ -335,24 +336,21 @@ class Checker:
             )
             return
         try:
-            with endpoint.session(target) as session:
-                session.list_folders()
+            asyncio.run(_count_folders(server, target))
         except ImapError as exc:
             self.add(
                 Status.FAIL,
                 "destination IMAP",
-                f"{endpoint.settings.admin_user} cannot open {target}: {exc.message}",
+                f"{server.settings.admin_user} cannot open {target}: {exc.message}",
                 exc.remedy,
             )
             return
-        self.add(
-            Status.OK, "destination IMAP", f"{endpoint.settings.admin_user} can open {target}"
-        )
+        self.add(Status.OK, "destination IMAP", f"{server.settings.admin_user} can open {target}")
 
-    def _impersonation_target(self, client: AdminClient, endpoint: ImapEndpoint) -> str | None:
+    def _impersonation_target(self, client: AdminClient, server: MailServer) -> str | None:
         """An ordinary account on the destination: a migrated one if any exists."""
         wanted = {p.address for p in self.snapshot.people} if self.snapshot else set()
-        admins = {endpoint.settings.admin_user.lower(), client.user.lower()}
+        admins = {server.settings.admin_user.lower(), client.user.lower()}
         candidates = []
         for domain in self.target_domains():
             try:
@@ -371,39 +369,55 @@ class Checker:
         return (preferred or ordinary or [None])[0]  # type: ignore[list-item]
 
 
-def find_oversized(
-    endpoint: ImapEndpoint, accounts: Iterable[str], limit: int, *, workers: int
-) -> list[tuple[str, str, int, int]]:
+async def find_oversized(
+    server: MailServer, accounts: Iterable[str], limit: int, *, workers: int
+) -> list[Oversized]:
     """(account, folder, UID, size) of every source message larger than ``limit`` bytes.
 
-    SEARCH LARGER lets the server do the scanning, so no message data is transferred.
+    SEARCH LARGER lets the server do the scanning, so no message data is transferred; only
+    the sizes of the messages it finds are fetched. Folders are EXAMINEd, never SELECTed.
     """
+    slots = asyncio.Semaphore(workers)
 
-    def scan(account: str) -> list[tuple[str, str, int, int]]:
-        found = []
-        with endpoint.session(account) as client:
-            for flags, _sep, folder in client.list_folders():
-                if b"\\Noselect" in flags or b"\\NonExistent" in flags:
-                    continue
-                client.select_folder(folder, readonly=True)
-                uids = client.search(["LARGER", limit])
-                if uids:
-                    for uid, data in client.fetch(uids, [b"RFC822.SIZE"]).items():
-                        found.append((account, folder, uid, int(data[b"RFC822.SIZE"])))
-                client.close_folder()
-        return found
+    async def scan(account: str) -> list[Oversized]:
+        async with slots, opened(server, account) as mailbox:
+            return await _oversized(mailbox, account, limit)
 
-    results: list[tuple[str, str, int, int]] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for found in pool.map(scan, accounts):
-            results.extend(found)
+    # Like a thread pool: every scan runs to its end, then the first failure is raised.
+    outcomes = await asyncio.gather(*(scan(a) for a in accounts), return_exceptions=True)
+    results: list[Oversized] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        results.extend(outcome)
     return results
 
 
-def _capabilities(client: IMAPClient) -> str:
-    try:
-        names = sorted(c.decode() for c in client.capabilities())
-    except IMAPClientError:
-        return "capabilities unknown"
+async def _oversized(mailbox: Mailbox, account: str, limit: int) -> list[Oversized]:
+    """The messages of one mailbox larger than ``limit`` bytes, in every selectable folder."""
+    found = []
+    namespace = await mailbox.namespace()
+    for folder in await mailbox.list_folders(namespace, status=False):
+        if not folder.selectable:
+            continue
+        await mailbox.examine(folder.raw)
+        uids = await mailbox.larger_than(limit)
+        if uids:
+            found += [(account, folder.name, m.uid, m.size) for m in await mailbox.summaries(uids)]
+        await mailbox.close_folder()
+    return found
+
+
+async def _admin_capabilities(server: MailServer) -> str:
+    """Log in as the administrator; the extensions the server offers that matter to us."""
+    async with opened(server, None) as mailbox:
+        names = sorted(mailbox.client.capabilities)
     interesting = ("UIDPLUS", "MULTIAPPEND", "LITERAL+", "CONDSTORE", "SPECIAL-USE", "NAMESPACE")
     return ", ".join(name for name in names if name in interesting) or "no extensions"
+
+
+async def _count_folders(server: MailServer, user: str) -> int:
+    """Open ``user``'s mailbox as the administrator and count its personal folders."""
+    async with opened(server, user) as mailbox:
+        namespace = await mailbox.namespace()
+        return len(await mailbox.list_folders(namespace, status=False))

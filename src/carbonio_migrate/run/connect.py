@@ -10,7 +10,7 @@ from carbonio_migrate.secrets import obtain_password
 if TYPE_CHECKING:
     from carbonio_migrate.carbonio.soap import AdminClient
     from carbonio_migrate.directory.connection import DirectoryConnection
-    from carbonio_migrate.mail.session import ImapEndpoint
+    from carbonio_migrate.mail.endpoint import MailServer
 
 # Each client's library is imported when that client is first built: a command that needs
 # only some of the servers (a no-op mail pass, say) then starts without loading the others.
@@ -36,19 +36,19 @@ class Connections:
         directory = self.settings.source.directory
         return DirectoryConnection(directory, self.password(directory, "source.directory"))
 
-    def source_imap(self) -> ImapEndpoint:
+    def source_imap(self) -> MailServer:
         """The source IMAP server."""
-        from carbonio_migrate.mail.session import ImapEndpoint
+        from carbonio_migrate.mail.endpoint import MailServer
 
         imap = self.settings.source.imap
-        return ImapEndpoint(imap, self.password(imap, "source.imap"), role="source")
+        return MailServer(imap, self.password(imap, "source.imap"), role="source")
 
-    def destination_imap(self) -> ImapEndpoint:
+    def destination_imap(self) -> MailServer:
         """Carbonio's IMAP service."""
-        from carbonio_migrate.mail.session import ImapEndpoint
+        from carbonio_migrate.mail.endpoint import MailServer
 
         imap = self.settings.destination.imap
-        return ImapEndpoint(imap, self.password(imap, "destination.imap"), role="destination")
+        return MailServer(imap, self.password(imap, "destination.imap"), role="destination")
 
     def admin(self) -> AdminClient:
         """A client of Carbonio's admin SOAP API (not yet logged in)."""

@@ -107,7 +107,7 @@ def open_work(
             if accounts is not None
             else resolve_accounts(settings, connections, wanted, store)
         )
-        yield MailWork(store, chosen, *mail_servers(settings, connections))
+        yield MailWork(store, chosen, *mail_servers(connections))
     finally:
         store.close()
 
@@ -121,15 +121,6 @@ def folder_rules(
     )
 
 
-def mail_servers(settings: Settings, connections: Connections) -> tuple[MailServer, MailServer]:
+def mail_servers(connections: Connections) -> tuple[MailServer, MailServer]:
     """The source and destination IMAP servers, with their administrators' passwords."""
-    source = settings.source.imap
-    destination = settings.destination.imap
-    return (
-        MailServer(source, connections.password(source, "source.imap"), role="source"),
-        MailServer(
-            destination,
-            connections.password(destination, "destination.imap"),
-            role="destination",
-        ),
-    )
+    return connections.source_imap(), connections.destination_imap()

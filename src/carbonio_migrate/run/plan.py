@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from carbonio_migrate.config import Settings
@@ -15,8 +15,8 @@ from carbonio_migrate.exports import (
     ExportFiles,
     find_exports,
 )
-from carbonio_migrate.mail.inventory import MailboxSummary, summarise
-from carbonio_migrate.mail.session import ImapEndpoint
+from carbonio_migrate.mail.endpoint import MailServer
+from carbonio_migrate.mail.inventory import MailboxSummary, opened, summarise
 from carbonio_migrate.provision.dl_csv import read_list_file
 from carbonio_migrate.run.connect import Connections
 
@@ -112,19 +112,27 @@ def _plan_lists(settings: Settings, snapshot: DirectorySnapshot, plan: Plan) -> 
         )
 
 
-def _plan_mailboxes(endpoint: ImapEndpoint, workers: int, plan: Plan) -> None:
+def _plan_mailboxes(server: MailServer, workers: int, plan: Plan) -> None:
     """Count every mailbox's folders, messages and bytes, several accounts at a time."""
+    for address, result in asyncio.run(_inventory(server, workers, plan.accounts)):
+        if isinstance(result, MailboxSummary):
+            plan.mailboxes[address] = result
+        else:
+            plan.problems.append(str(InputError(address, result.message)))
 
-    def inventory(person: Person) -> tuple[str, MailboxSummary | MigrateError]:
-        try:
-            with endpoint.session(person.source_address) as client:
-                return person.address, summarise(client, person.source_address)
-        except MigrateError as exc:
-            return person.address, exc
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for address, result in pool.map(inventory, plan.accounts):
-            if isinstance(result, MailboxSummary):
-                plan.mailboxes[address] = result
-            else:
-                plan.problems.append(str(InputError(address, result.message)))
+async def _inventory(
+    server: MailServer, workers: int, people: list[Person]
+) -> list[tuple[str, MailboxSummary | MigrateError]]:
+    """Each person's mailbox summary, or why it could not be read, in the order given."""
+    limit = asyncio.Semaphore(workers)
+
+    async def inventory(person: Person) -> tuple[str, MailboxSummary | MigrateError]:
+        async with limit:
+            try:
+                async with opened(server, person.source_address) as mailbox:
+                    return person.address, await summarise(mailbox, person.source_address)
+            except MigrateError as exc:
+                return person.address, exc
+
+    return list(await asyncio.gather(*(inventory(person) for person in people)))
