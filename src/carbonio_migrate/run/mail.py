@@ -20,13 +20,12 @@ from carbonio_migrate.config import Settings
 from carbonio_migrate.errors import ExitCode, MigrateError
 from carbonio_migrate.mail.client import CommandFailed, ConnectionLost
 from carbonio_migrate.mail.copy import AccountCopy, AccountResult, CopyOptions
-from carbonio_migrate.mail.endpoint import MailServer
 from carbonio_migrate.mail.folders import FolderRules
 from carbonio_migrate.mail.journal import Journal
 from carbonio_migrate.report.mail_progress import ProgressView
 from carbonio_migrate.run.connect import Connections
 from carbonio_migrate.run.mail_state import MessageTotals, StateJournal, message_totals
-from carbonio_migrate.run.mail_work import PHASE, MailAccount, folder_rules, open_work
+from carbonio_migrate.run.mail_work import PHASE, MailAccount, MailWork, folder_rules, open_work
 from carbonio_migrate.state import PhaseStatus, StateStore
 
 log = logging.getLogger(__name__)
@@ -87,22 +86,19 @@ def run_mail(
     accounts: Sequence[MailAccount] | None = None,
     journal_factory: JournalFactory = state_journal,
 ) -> MailRun:
-    """Copy the mail of every account (or ``accounts``), then show the summary."""
+    """Copy the mail of every account (or ``accounts``); report.mail shows the result."""
     started = time.monotonic()
     with open_work(settings, connections, options.accounts, accounts) as work:
         workers = options.workers or settings.run.workers
-        store = work.store
+        rules = folder_rules(settings, options.include, options.exclude)
         with ProgressView(console) as view:
-            rules = folder_rules(settings, options.include, options.exclude)
-            runner = _Runner(
-                work.source, work.destination, store, options, rules, view, journal_factory
-            )
+            runner = _Runner(work, options, rules, view, journal_factory)
             results = asyncio.run(runner.copy_all(work.accounts, workers))
         results.sort(key=lambda result: result.account)  # the summary reads in order
         run = MailRun(results, dry_run=options.dry_run)
-        run.totals = {result.account: message_totals(store, result.account) for result in results}
+        run.totals = {r.account: message_totals(work.store, r.account) for r in results}
         if not options.dry_run:
-            _record_outcome(store, run)
+            _record_outcome(work.store, run)
     run.elapsed = time.monotonic() - started
     return run
 
@@ -111,9 +107,7 @@ def run_mail(
 class _Runner:
     """Everything the workers share."""
 
-    source: MailServer
-    destination: MailServer
-    store: StateStore
+    work: MailWork
     options: MailOptions
     rules: FolderRules
     view: ProgressView
@@ -134,9 +128,9 @@ class _Runner:
             copy = AccountCopy(
                 account.address,
                 account.source_address,
-                open_source=self.source.open,
-                open_destination=self.destination.open,
-                journal=self.journal_factory(self.store, account, options.dry_run),
+                open_source=self.work.source.open,
+                open_destination=self.work.destination.open,
+                journal=self.journal_factory(self.work.store, account, options.dry_run),
                 progress=progress,
                 options=CopyOptions(
                     rules=self.rules,
