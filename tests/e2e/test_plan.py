@@ -30,6 +30,8 @@ def test_accounts_are_the_enabled_people_with_mail(lab: Lab, planned: dict[str, 
 
     assert {a["address"] for a in planned["accounts"]} == enabled
     assert {a["address"] for a in planned["disabled"]} == disabled
+    listed = [a["address"] for a in planned["accounts"]]
+    assert listed == sorted(listed)  # in address order, not the directory's
     zoe = next(a for a in planned["accounts"] if a["address"] == "zoe.facade@example.io")
     assert set(zoe["aliases"]) == {"zoe@example.io", "zoe.facade@example.org"}
     assert zoe["attributes"]["displayName"].startswith("Zoë")
