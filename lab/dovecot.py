@@ -186,6 +186,17 @@ class Dovecot:
         if existed:
             _wait_next_second()
 
+    def set_quota(self, address: str, size: int | None) -> None:
+        """Limit an account's mail to ``size`` bytes (None: no limit); saves over it are
+        refused with ``NO [OVERQUOTA]``. Dovecot reads the change within a second."""
+        path = self._user_file(address)
+        if not path.exists():
+            raise LabError(f"{address} is not an account of {self.name}")
+        user = path.read_text().splitlines()[0].split(":")
+        rule = "" if size is None else f"userdb_quota_rule=*:storage={size}B"
+        _write_auth_file(path, ":".join(user[:7]) + f":{rule}\n")
+        _wait_next_second()
+
     def remove_user(self, address: str) -> None:
         """Remove an account so it can no longer log in; its mail stays on disk."""
         path = self._user_file(address)
@@ -424,7 +435,7 @@ userdb {{
 
 valid_chroot_dirs = {self.mail_root}
 mail_location = maildir:~/Maildir{layout}
-mail_plugins = $mail_plugins notify mail_log
+mail_plugins = $mail_plugins notify mail_log quota
 namespace inbox {{
   inbox = yes
   prefix =
@@ -434,6 +445,9 @@ namespace inbox {{
 plugin {{
   mail_log_events = save copy expunge
   mail_log_fields = uid box msgid size
+  # No limit unless an account's userdb_quota_rule sets one (set_quota).
+  quota = count:User quota
+  quota_vsizes = yes
 }}
 
 protocol imap {{

@@ -187,6 +187,29 @@ def test_a_refused_message_is_listed_and_the_rest_copied(lab: Lab, tmp_path: Pat
         assert again.exit_code == ExitCode.NEEDS_ATTENTION
 
 
+def test_a_full_mailbox_refuses_the_rest_and_recheck_sends_it_later(
+    lab: Lab, tmp_path: Path
+) -> None:
+    assert lab.destination is not None
+    with mail_account(lab, "quota") as address:
+        settings = settings_for(lab, tmp_path)
+        lab.destination.set_quota(address, 40_000)
+
+        full = copy(settings, address)
+        lab.destination.set_quota(address, None)
+        again = copy(settings, address, recheck=True)
+
+        (result,) = full.results
+        refusals = [p for p in result.problems if p.kind == "refused"]
+        assert full.exit_code == ExitCode.NEEDS_ATTENTION
+        assert result.copied > 0 and result.refused == len(refusals) > 0
+        assert result.copied + result.refused == MESSAGES
+        assert all("OVERQUOTA" in p.reason and p.uid for p in refusals)
+        assert again.exit_code == ExitCode.COMPLETE
+        assert again.results[0].copied == result.refused
+        assert_same_mail(lab, address)
+
+
 def test_rules_leave_folders_out_and_say_so(lab: Lab, tmp_path: Path) -> None:
     with mail_account(lab, "rules") as address:
         run = copy(settings_for(lab, tmp_path), address, exclude=("Notes*", "Projets/*"))
