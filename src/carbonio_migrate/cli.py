@@ -254,16 +254,19 @@ def mail(
     ] = False,
     include: Annotated[
         list[str] | None,
-        typer.Option("--include", help="Only folders matching this pattern, e.g. 'Projects/*'."),
+        typer.Option(
+            "--include", help="Only folders matching this, e.g. 'Projects/*' (added to [mail])."
+        ),
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="Leave out folders matching this.")
+        list[str] | None,
+        typer.Option("--exclude", help="Leave out folders matching this (added to [mail])."),
     ] = None,
     recheck: Annotated[
         bool,
         typer.Option(
             "--recheck",
-            help="Look at every folder, even unchanged; copy again what the destination lost.",
+            help="Look at every folder, even unchanged; send again what was lost or refused.",
         ),
     ] = False,
     json: JsonOption = False,
