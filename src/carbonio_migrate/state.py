@@ -119,7 +119,8 @@ class Event:
     message: str
 
 
-def _now() -> str:
+def timestamp() -> str:
+    """Now, as the store writes times (UTC, ISO 8601)."""
     return datetime.now(UTC).isoformat(sep=" ")
 
 
@@ -229,7 +230,7 @@ class StateStore:
             conn.execute(
                 "INSERT INTO accounts (address, source_address, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (address) DO NOTHING",
-                (address, source_address or address, _now()),
+                (address, source_address or address, timestamp()),
             )
         return int(self.value("SELECT id FROM accounts WHERE address = ?", (address,)))
 
@@ -244,7 +245,7 @@ class StateStore:
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, phase) DO UPDATE SET"
                 " status = excluded.status, detail = excluded.detail,"
                 " updated_at = excluded.updated_at",
-                (account, phase, str(status), detail, _now()),
+                (account, phase, str(status), detail, timestamp()),
             )
 
     def phase_status(self, address: str, phase: str) -> PhaseStatus | None:
@@ -284,7 +285,7 @@ class StateStore:
                 "INSERT INTO events (at, level, phase, account, location, message, details)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    _now(),
+                    timestamp(),
                     level,
                     phase,
                     account,

@@ -25,7 +25,7 @@ def show_summary(console: Console, run: MailRun) -> None:
         table.add_column(column, justify="left" if column in ("Account", "Status") else "right")
     for result in run.results:
         totals = run.totals.get(result.account, MessageTotals())
-        table.add_row(*_summary_row(result, totals, dry_run=run.dry_run))
+        table.add_row(*_summary_row(run, result, totals))
     console.print(table)
 
     for result in run.results:
@@ -51,11 +51,9 @@ def show_summary(console: Console, run: MailRun) -> None:
     console.print(_outcome(run))
 
 
-def _summary_row(
-    result: AccountResult, totals: MessageTotals, *, dry_run: bool = False
-) -> list[str]:
+def _summary_row(run: MailRun, result: AccountResult, totals: MessageTotals) -> list[str]:
     copied, size = result.copied, result.copied_bytes
-    if dry_run:
+    if run.dry_run:
         copied, size = result.would_copy, result.would_copy_bytes
     return [
         result.account,
@@ -64,15 +62,15 @@ def _summary_row(
         str(result.present),
         str(max(result.refused, totals.refused)),
         str(result.flags_changed),
-        _status(result, totals),
+        _status(run, result),
     ]
 
 
-def _status(result: AccountResult, totals: MessageTotals) -> str:
+def _status(run: MailRun, result: AccountResult) -> str:
     """One word or two for where the account stands after this run."""
     if result.error:
         return "failed"
-    if result.needs_attention or totals.refused or totals.pending:
+    if run.needs_attention(result):
         return "needs attention"
     if result.unchanged:
         return "unchanged"
@@ -89,16 +87,17 @@ def mail_report(run: MailRun) -> dict[str, Any]:
         "dry_run": run.dry_run,
         "elapsed": round(run.elapsed, 3),
         "accounts": [
-            _account_report(r, run.totals.get(r.account, MessageTotals())) for r in run.results
+            _account_report(run, r, run.totals.get(r.account, MessageTotals()))
+            for r in run.results
         ],
     }
 
 
-def _account_report(result: AccountResult, totals: MessageTotals) -> dict[str, Any]:
+def _account_report(run: MailRun, result: AccountResult, totals: MessageTotals) -> dict[str, Any]:
     return {
         "account": result.account,
         "source_account": result.source_account,
-        "status": _status(result, totals),
+        "status": _status(run, result),
         "copied": result.copied,
         "copied_bytes": result.copied_bytes,
         "already_there": result.present,

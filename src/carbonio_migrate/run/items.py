@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
-from carbonio_migrate.state import StateStore
+from carbonio_migrate.state import StateStore, timestamp
 
 
 class ItemKind(StrEnum):
@@ -55,7 +54,7 @@ def record_items(
     status: ItemStatus,
 ) -> None:
     """Record (key, fingerprint) pairs with a status, replacing earlier rows, atomically."""
-    now = datetime.now(UTC).isoformat(sep=" ")
+    now = timestamp()
     rows = [
         (account_id, str(kind), key, fingerprint, str(status), now) for key, fingerprint in entries
     ]

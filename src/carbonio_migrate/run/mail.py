@@ -65,13 +65,16 @@ class MailRun:
     elapsed: float = 0.0
     dry_run: bool = False
 
+    def needs_attention(self, result: AccountResult) -> bool:
+        """Whether an account failed, or has refused or unconfirmed messages, now or before."""
+        totals = self.totals.get(result.account, MessageTotals())
+        return result.needs_attention or bool(totals.refused or totals.pending)
+
     @property
     def exit_code(self) -> ExitCode:
         """Complete, needs attention (something refused or failed), or source changed."""
-        for result in self.results:
-            totals = self.totals.get(result.account, MessageTotals())
-            if result.needs_attention or totals.refused or totals.pending:
-                return ExitCode.NEEDS_ATTENTION
+        if any(self.needs_attention(result) for result in self.results):
+            return ExitCode.NEEDS_ATTENTION
         if any(result.source_changed for result in self.results):
             return ExitCode.SOURCE_CHANGED
         return ExitCode.COMPLETE
@@ -194,7 +197,7 @@ def _record_outcome(store: StateStore, run: MailRun) -> None:
         totals = run.totals.get(result.account, MessageTotals())
         if result.error:
             status = PhaseStatus.FAILED
-        elif result.needs_attention or totals.refused or totals.pending:
+        elif run.needs_attention(result):
             status = PhaseStatus.ATTENTION
         else:
             status = PhaseStatus.DONE
